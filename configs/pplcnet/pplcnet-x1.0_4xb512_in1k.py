@@ -1,0 +1,11 @@
+# PP-LCNet x1.0 on ImageNet-1k, PaddleClas recipe (4 GPUs x 512).
+# PaddleClas PPLCNet_x1_0: top-1 71.32, top-5 90.03. Converted weights:
+#   python tools/model_converters/pplcnet_to_mmpretrain.py paddle \
+#       https://paddle-imagenet-models-name.bj.bcebos.com/dygraph/legendary_models/PPLCNet_x1_0_pretrained.pdparams \
+#       checkpoints/pplcnet-x1.0_paddle_in1k.pth
+_base_ = [
+    '../_base_/models/pplcnet-x1.0.py',
+    '../_base_/datasets/imagenet_bs512_pplcnet.py',
+    '../_base_/schedules/imagenet_bs2048_pplcnet_360e.py',
+    '../_base_/default_runtime_mmpretrain.py',
+]

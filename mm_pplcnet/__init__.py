@@ -1,0 +1,15 @@
+"""mm_pplcnet: PP-LCNet backbones for OpenMMLab.
+
+Importing the package registers the backbones in mmengine's root
+``MODELS`` registry (visible from the mmdet, mmseg and mmpretrain scopes)
+and lets mmengine save and load its checkpoints safely on torch >= 2.6
+(see :mod:`mm_pplcnet.utils.safe_load`).
+"""
+from .utils import safe_load as _safe_load
+from .version import __version__
+
+_safe_load.apply()
+
+from .models import *  # noqa: E402,F401,F403
+
+__all__ = ['__version__']

@@ -1,0 +1,164 @@
+"""Build an mmengine Runner for any mmdet / mmseg / mmpretrain config.
+
+``tools/train.py`` and ``tools/test.py`` are thin fronts over this module.
+"""
+import os
+import os.path as osp
+from typing import Iterable, List, Optional
+
+import torch
+from mmengine.config import Config, DictAction  # noqa: F401 (re-export)
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
+
+import mm_pplcnet  # noqa: F401 (registers modules, checkpoint loading)
+
+TOY_HINT = ('no such folder: download the dataset, point the config at it '
+            '(--cfg-options {key}.dataset.data_root=...), or generate a '
+            'small stand-in with tools/misc/make_toy_data.py')
+
+
+def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
+    """Read a config file and apply ``--cfg-options`` overrides.
+
+    Args:
+        path (str): Config file.
+        cfg_options (dict, optional): Overrides in ``key.sub=value`` form.
+
+    Returns:
+        Config: The config.
+    """
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'config file {path!r} does not exist')
+    cfg = Config.fromfile(path)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    return cfg
+
+
+def _datasets(cfg) -> Iterable[dict]:
+    """Yield every dataset config nested in a dataset config."""
+    if not isinstance(cfg, dict):
+        return
+    yield cfg
+    if 'dataset' in cfg:
+        yield from _datasets(cfg['dataset'])
+    for sub in cfg.get('datasets', []) or []:
+        yield from _datasets(sub)
+
+
+def check_data_roots(cfg: Config, loaders: List[str]) -> None:
+    """Fail early, with a hint, when a dataloader's data folder is absent.
+
+    Args:
+        cfg (Config): The config.
+        loaders (list[str]): Dataloader keys to check, e.g.
+            ``['train_dataloader', 'val_dataloader']``.
+    """
+    for key in loaders:
+        loader = cfg.get(key)
+        if not loader:
+            continue
+        for dataset in _datasets(loader.get('dataset')):
+            root = dataset.get('data_root')
+            if root and '://' not in str(root) and not osp.isdir(root):
+                raise FileNotFoundError(
+                    f'{key}: data_root {root!r} ' + TOY_HINT.format(key=key))
+
+
+def _setup_cpu_distributed(cfg: Config) -> None:
+    """Make torchrun / slurm launches work without GPUs.
+
+    mmengine's launcher calls ``torch.cuda.set_device`` and wraps the
+    model in DDP with ``device_ids``; both fail on a CPU-only machine.
+    Here the process group is started with gloo first (mmengine then
+    skips its own init) and DDP gets ``device_ids=None``.
+    """
+    if not torch.distributed.is_initialized():
+        torch.distributed.init_process_group(backend='gloo')
+    cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
+    cfg.env_cfg.dist_cfg['backend'] = 'gloo'
+    wrapper = cfg.get('model_wrapper_cfg') or dict(
+        type='MMDistributedDataParallel')
+    wrapper['device_ids'] = None
+    wrapper.setdefault('broadcast_buffers', False)
+    cfg.model_wrapper_cfg = wrapper
+
+
+def build_runner(cfg: Config,
+                 config_path: str,
+                 work_dir: Optional[str] = None,
+                 launcher: str = 'none',
+                 resume: Optional[str] = None,
+                 load_from: Optional[str] = None,
+                 amp: bool = False,
+                 auto_scale_lr: bool = False,
+                 mode: str = 'train') -> Runner:
+    """Build the Runner for training or testing.
+
+    Args:
+        cfg (Config): The config (already merged with overrides).
+        config_path (str): Its file, to name the default work dir.
+        work_dir (str, optional): Output folder. Defaults to
+            ``work_dirs/<config name>``.
+        launcher (str): 'none', 'pytorch', 'slurm' or 'mpi'.
+        resume (str, optional): 'auto' (latest checkpoint of the work
+            dir) or a checkpoint path to resume training from.
+        load_from (str, optional): Checkpoint whose weights are loaded.
+        amp (bool): Mixed precision training (GPU).
+        auto_scale_lr (bool): Scale the lr by the actual total batch over
+            ``cfg.auto_scale_lr.base_batch_size``.
+        mode (str): 'train' or 'test'; decides which data folders must
+            exist.
+
+    Returns:
+        Runner: The runner.
+    """
+    cfg.launcher = launcher
+    if launcher != 'none' and not torch.cuda.is_available():
+        _setup_cpu_distributed(cfg)
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(config_path))[0])
+    if load_from is not None:
+        cfg.load_from = load_from
+    if resume == 'auto':
+        cfg.resume = True
+        cfg.load_from = None
+    elif resume is not None:
+        if not osp.isfile(resume):
+            raise FileNotFoundError(
+                f'--resume {resume!r}: no such checkpoint (use --resume '
+                'without a path to take the latest one of the work dir)')
+        cfg.resume = True
+        cfg.load_from = resume
+    if cfg.get('load_from') and not cfg.resume and '://' not in str(
+            cfg.load_from) and not osp.isfile(cfg.load_from):
+        raise FileNotFoundError(f'load_from {cfg.load_from!r}: no such '
+                                'checkpoint file')
+    if amp:
+        if not torch.cuda.is_available():
+            raise RuntimeError('--amp needs a CUDA GPU; this machine has '
+                               'none. Train in fp32 (drop --amp).')
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if auto_scale_lr:
+        if 'auto_scale_lr' not in cfg or 'base_batch_size' not in \
+                cfg.auto_scale_lr:
+            raise KeyError('--auto-scale-lr needs `auto_scale_lr = dict('
+                           'base_batch_size=...)` in the config')
+        cfg.auto_scale_lr.enable = True
+    if mode == 'train':
+        loaders = ['train_dataloader']
+        if cfg.get('train_cfg', {}).get('val_interval', 1) and cfg.get(
+                'val_cfg') is not None:
+            loaders.append('val_dataloader')
+    else:
+        loaders = ['test_dataloader']
+    check_data_roots(cfg, loaders)
+    os.makedirs(cfg.work_dir, exist_ok=True)
+    if 'runner_type' in cfg:
+        return RUNNERS.build(cfg)
+    return Runner.from_cfg(cfg)

@@ -1,0 +1,3 @@
+from .pplcnet import PPLCNet, parse_scale
+
+__all__ = ['PPLCNet', 'parse_scale']

@@ -1,0 +1,23 @@
+"""Generate a small dataset so that recipes run without downloads.
+
+    python tools/misc/make_toy_data.py cls data/toy_cls
+"""
+import argparse
+
+from mm_pplcnet.datasets import make_toy_classification
+
+MAKERS = {'cls': make_toy_classification}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('kind', choices=sorted(MAKERS), help='task')
+    parser.add_argument('out', help='output folder')
+    parser.add_argument('--seed', type=int, default=0)
+    args = parser.parse_args()
+    counts = MAKERS[args.kind](args.out, seed=args.seed)
+    print(f'wrote {counts} images to {args.out}')
+
+
+if __name__ == '__main__':
+    main()
