@@ -6,6 +6,7 @@
 import argparse
 import os.path as osp
 
+import torch.distributed as dist
 from mmengine.config import DictAction
 
 from mm_pplcnet.engine import build_runner, load_config
@@ -43,6 +44,8 @@ def main() -> None:
         load_from=args.checkpoint,
         mode='test')
     metrics = runner.test()
+    if dist.is_initialized():
+        dist.destroy_process_group()
     print({k: round(float(v), 4) for k, v in metrics.items()})
 
 

@@ -7,6 +7,7 @@ Multi-process (GPUs, or CPU processes with gloo): tools/dist_train.sh.
 """
 import argparse
 
+import torch.distributed as dist
 from mmengine.config import DictAction
 
 from mm_pplcnet.engine import build_runner, load_config
@@ -59,6 +60,8 @@ def main() -> None:
         amp=args.amp,
         auto_scale_lr=args.auto_scale_lr)
     runner.train()
+    if dist.is_initialized():
+        dist.destroy_process_group()
 
 
 if __name__ == '__main__':

@@ -1,8 +1,7 @@
 # mmpretrain runtime (as mmpretrain's default_runtime.py) + mm_pplcnet
 default_scope = 'mmpretrain'
 custom_imports = dict(
-    imports=['mm_pplcnet.models.classification'],
-    allow_failed_imports=False)
+    imports=['mm_pplcnet.models.classification'], allow_failed_imports=False)
 
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),

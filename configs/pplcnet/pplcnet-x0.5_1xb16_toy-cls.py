@@ -27,8 +27,7 @@ test_cfg = dict()
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=2),
     checkpoint=dict(
-        type='CheckpointHook', by_epoch=False, interval=12,
-        max_keep_ckpts=2))
+        type='CheckpointHook', by_epoch=False, interval=12, max_keep_ckpts=2))
 log_processor = dict(by_epoch=False)
 train_dataloader = dict(sampler=dict(type='InfiniteSampler', shuffle=True))
 randomness = dict(seed=0)

@@ -9,7 +9,7 @@ from PIL import Image, ImageDraw
 # one (name, RGB colour) per class; the shape drawn differs as well
 TOY_CLASSES = (('red_disc', (220, 40, 40)), ('green_square', (40, 200, 60)),
                ('blue_triangle', (40, 80, 230)), ('yellow_cross', (230, 210,
-                                                                  40)))
+                                                                   40)))
 
 
 def _draw(draw: ImageDraw.ImageDraw, kind: int, box, colour) -> None:
@@ -65,10 +65,12 @@ def make_toy_classification(root: str,
                 x0 = int(rng.integers(0, size - side))
                 y0 = int(rng.integers(0, size - side))
                 jitter = rng.integers(-25, 26, 3)
-                fill = tuple(int(np.clip(c + j, 0, 255))
-                             for c, j in zip(colour, jitter))
-                _draw(ImageDraw.Draw(img), label,
-                      (x0, y0, x0 + side, y0 + side), fill)
+                fill = tuple(
+                    int(np.clip(c + j, 0, 255))
+                    for c, j in zip(colour, jitter))
+                _draw(
+                    ImageDraw.Draw(img), label, (x0, y0, x0 + side, y0 + side),
+                    fill)
                 img.save(osp.join(folder, f'{i:04d}.png'))
         counts[split] = per_class * len(TOY_CLASSES)
     return counts

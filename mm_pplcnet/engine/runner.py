@@ -62,8 +62,8 @@ def check_data_roots(cfg: Config, loaders: List[str]) -> None:
         for dataset in _datasets(loader.get('dataset')):
             root = dataset.get('data_root')
             if root and '://' not in str(root) and not osp.isdir(root):
-                raise FileNotFoundError(
-                    f'{key}: data_root {root!r} ' + TOY_HINT.format(key=key))
+                raise FileNotFoundError(f'{key}: data_root {root!r} '
+                                        + TOY_HINT.format(key=key))
 
 
 def _setup_cpu_distributed(cfg: Config) -> None:
@@ -152,8 +152,8 @@ def build_runner(cfg: Config,
         cfg.auto_scale_lr.enable = True
     if mode == 'train':
         loaders = ['train_dataloader']
-        if cfg.get('train_cfg', {}).get('val_interval', 1) and cfg.get(
-                'val_cfg') is not None:
+        if cfg.get('train_cfg', {}).get('val_interval',
+                                        1) and cfg.get('val_cfg') is not None:
             loaders.append('val_dataloader')
     else:
         loaders = ['test_dataloader']

@@ -12,7 +12,7 @@ _MAX_LISTED = 12
 
 
 def _short_list(keys) -> str:
-    keys = sorted(keys)
+    keys = list(keys)
     text = ', '.join(keys[:_MAX_LISTED])
     if len(keys) > _MAX_LISTED:
         text += f', ... ({len(keys) - _MAX_LISTED} more)'
@@ -47,10 +47,10 @@ def read_checkpoint(filename: str, map_location: str = 'cpu') -> dict:
         raise
 
 
-def state_dict_with_prefix(checkpoint: dict,
-                           prefix: Optional[str],
-                           source: str = 'the checkpoint'
-                           ) -> 'OrderedDict[str, torch.Tensor]':
+def state_dict_with_prefix(
+        checkpoint: dict,
+        prefix: Optional[str],
+        source: str = 'the checkpoint') -> 'OrderedDict[str, torch.Tensor]':
     """Return the (prefix-stripped) state dict held by a checkpoint.
 
     Args:

@@ -44,9 +44,9 @@ def _history_buffer_getstate(self) -> dict:
 def _numpy_safe_globals() -> list:
     multiarray = getattr(np, '_core', None) or np.core
     dtypes = [
-        type(np.dtype(t)) for t in ('?', 'b', 'B', 'h', 'H', 'i', 'I', 'l',
-                                    'L', 'q', 'Q', 'e', 'f', 'd', 'g', 'U',
-                                    'S', 'O')
+        type(np.dtype(t))
+        for t in ('?', 'b', 'B', 'h', 'H', 'i', 'I', 'l', 'L', 'q', 'Q', 'e',
+                  'f', 'd', 'g', 'U', 'S', 'O')
     ]
     return [
         np.ndarray, np.dtype, multiarray.multiarray._reconstruct,
@@ -95,8 +95,8 @@ def apply() -> None:
     if _applied:
         return
     HistoryBuffer.__getstate__ = _history_buffer_getstate
-    torch.serialization.add_safe_globals([HistoryBuffer] +
-                                         _numpy_safe_globals())
+    torch.serialization.add_safe_globals([HistoryBuffer]
+                                         + _numpy_safe_globals())
     CheckpointLoader.register_scheme(
         prefixes='', loader=load_local_checkpoint, force=True)
     _applied = True

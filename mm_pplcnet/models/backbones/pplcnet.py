@@ -319,4 +319,3 @@ class PPLCNet(BaseModule):
                 if isinstance(module, _BatchNorm):
                     module.eval()
         return self
-

@@ -4,6 +4,6 @@ from .make_divisible import make_divisible
 from .se_layer import HSIGMOID_SLOPE_0_2, HSIGMOID_SLOPE_1_6, SELayer
 
 __all__ = [
-    'HardSigmoid', 'DepthwiseSeparable', 'make_divisible', 'SELayer', 'HSIGMOID_SLOPE_1_6',
-    'HSIGMOID_SLOPE_0_2'
+    'HardSigmoid', 'DepthwiseSeparable', 'make_divisible', 'SELayer',
+    'HSIGMOID_SLOPE_1_6', 'HSIGMOID_SLOPE_0_2'
 ]

@@ -1,0 +1,23 @@
+"""Weight converters (key maps) used by tools/model_converters."""
+from .common import (
+    fetch,
+    load_pdparams,
+    load_torch_state_dict,
+    paddle_bn_name,
+    save_checkpoint,
+    to_tensor_dict,
+)
+from .pplcnet import (
+    PUBLISHED_SCALES,
+    convert_pplcnet,
+    infer_scale,
+    paddle_pplcnet_to_mm,
+    paddle_url,
+    timm_lcnet_to_mm,
+)
+
+__all__ = [
+    'fetch', 'load_pdparams', 'load_torch_state_dict', 'paddle_bn_name',
+    'save_checkpoint', 'to_tensor_dict', 'PUBLISHED_SCALES', 'convert_pplcnet',
+    'infer_scale', 'paddle_pplcnet_to_mm', 'paddle_url', 'timm_lcnet_to_mm'
+]

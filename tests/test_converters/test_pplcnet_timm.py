@@ -1,0 +1,84 @@
+"""timm lcnet_* weights convert exactly (logit parity < 1e-4)."""
+import pytest
+import torch
+from conftest import TOOLS, run_tool
+from helpers import max_abs_diff, randomize_bn_
+
+from mm_pplcnet.converters import convert_pplcnet
+from mm_pplcnet.converters.pplcnet import build_classifier
+from mm_pplcnet.models import PPLCNet
+
+timm = pytest.importorskip('timm')
+
+TIMM_SCALES = {
+    'lcnet_035': 0.35,
+    'lcnet_050': 0.5,
+    'lcnet_075': 0.75,
+    'lcnet_100': 1.0,
+    'lcnet_150': 1.5
+}
+
+
+@pytest.mark.parametrize('name', sorted(TIMM_SCALES))
+def test_timm_parity(name, tmp_path):
+    torch.manual_seed(0)
+    ref = timm.create_model(name, pretrained=False, num_classes=1000).eval()
+    randomize_bn_(ref)
+    src = tmp_path / f'{name}.pth'
+    torch.save(ref.state_dict(), src)
+    dst = tmp_path / 'converted.pth'
+    meta = convert_pplcnet('timm', str(src), str(dst))
+    assert meta['scale'] == TIMM_SCALES[name]
+    model = build_classifier(meta['scale'], 1000, last_conv_bias=True)
+    model.load_state_dict(
+        torch.load(dst, weights_only=True)['state_dict'], strict=True)
+    model.eval()
+    x = torch.randn(2, 3, 224, 224)
+    with torch.no_grad():
+        diff = max_abs_diff(model(x, mode='tensor'), ref(x))
+    assert diff < 1e-4
+
+
+def test_timm_backbone_only_and_features(tmp_path):
+    """--backbone-only output loads through init_cfg; features equal timm's
+    features_only maps at strides 2..32."""
+    torch.manual_seed(1)
+    ref = timm.create_model('lcnet_075', pretrained=False).eval()
+    randomize_bn_(ref)
+    src = tmp_path / 'lcnet_075.pth'
+    torch.save(ref.state_dict(), src)
+    dst = tmp_path / 'backbone.pth'
+    out = run_tool([
+        TOOLS / 'model_converters' / 'pplcnet_to_mmpretrain.py', 'timm', src,
+        dst, '--backbone-only'
+    ],
+                   cwd=tmp_path)
+    assert 'PP-LCNet x0.75 backbone' in out
+    keys = torch.load(dst, weights_only=True)['state_dict'].keys()
+    assert all(k.startswith('backbone.') for k in keys)
+    backbone = PPLCNet(
+        scale=0.75,
+        out_indices=(0, 1, 2, 3, 4),
+        init_cfg=dict(
+            type='Pretrained', checkpoint=str(dst), prefix='backbone.'))
+    backbone.init_weights()
+    backbone.eval()
+    feats = timm.create_model(
+        'lcnet_075', pretrained=False, features_only=True).eval()
+    feats.load_state_dict(ref.state_dict(), strict=False)
+    x = torch.randn(1, 3, 128, 128)
+    with torch.no_grad():
+        for ours, theirs in zip(backbone(x), feats(x)):
+            assert ours.shape == theirs.shape
+            assert max_abs_diff(ours, theirs) < 1e-4
+
+
+def test_timm_incomplete_state_dict_lists_missing_keys(tmp_path):
+    state = timm.create_model('lcnet_050', pretrained=False).state_dict()
+    del state['blocks.5.1.se.conv_reduce.weight']
+    src = tmp_path / 'broken.pth'
+    torch.save(state, src)
+    with pytest.raises(ValueError, match='missing keys') as err:
+        convert_pplcnet('timm', str(src), str(tmp_path / 'out.pth'))
+    assert 'backbone.blocks6.1.se.conv1.conv.weight' in str(err.value)
+    assert not (tmp_path / 'out.pth').exists()

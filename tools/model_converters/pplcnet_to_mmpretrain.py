@@ -1,0 +1,64 @@
+"""Convert PP-LCNet ImageNet weights (PaddleClas or timm) for mm_pplcnet.
+
+    # PaddleClas .pdparams (path or URL; plain or SSLD), all 8 scales
+    python tools/model_converters/pplcnet_to_mmpretrain.py paddle \
+        PPLCNet_x1_0_pretrained.pdparams checkpoints/pplcnet-x1.0.pth
+    # shortcut for the published URL of a scale (needs internet)
+    python tools/model_converters/pplcnet_to_mmpretrain.py paddle \
+        x1.0 checkpoints/pplcnet-x1.0.pth [--ssld]
+    # timm lcnet_050 / 075 / 100 state dict (.pth / .safetensors)
+    python tools/model_converters/pplcnet_to_mmpretrain.py timm \
+        lcnet_100.safetensors checkpoints/lcnet_100_timm.pth
+
+The output is a full mmpretrain classifier checkpoint, or with
+--backbone-only just ``backbone.*``, for detection and segmentation
+configs: ``init_cfg=dict(type='Pretrained', checkpoint=OUT,
+prefix='backbone.')``. timm weights need the head option
+``last_conv_bias=True`` (timm's conv_head has a bias).
+"""
+import argparse
+import os.path as osp
+
+from mm_pplcnet.converters import convert_pplcnet, paddle_url
+from mm_pplcnet.models.backbones import parse_scale
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split('\n')[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__.split('\n', 1)[1])
+    parser.add_argument('source', choices=['paddle', 'timm'])
+    parser.add_argument(
+        'src',
+        help='weights file or URL (paddle: also a scale name '
+        'such as x0.5 for the published file)')
+    parser.add_argument('dst', help='output .pth')
+    parser.add_argument(
+        '--backbone-only',
+        action='store_true',
+        help='write only the backbone.* weights')
+    parser.add_argument(
+        '--ssld',
+        action='store_true',
+        help='with a scale name: the SSLD weights (x0.5, x1.0, x2.5)')
+    parser.add_argument(
+        '--scale', help='width multiplier (inferred from the weights)')
+    args = parser.parse_args()
+    src = args.src
+    if args.source == 'paddle' and not osp.exists(src) and '://' not in src:
+        try:
+            src = paddle_url(parse_scale(src), ssld=args.ssld)
+        except ValueError as err:
+            raise SystemExit(f'{args.src!r} is neither a file nor a '
+                             f'published scale: {err}')
+    scale = parse_scale(args.scale) if args.scale else None
+    meta = convert_pplcnet(args.source, src, args.dst, args.backbone_only,
+                           scale)
+    what = 'backbone' if args.backbone_only else 'classifier'
+    print(f'wrote {args.dst}: PP-LCNet x{meta["scale"]:g} {what} '
+          f'({meta["num_classes"]} classes) from {src}')
+
+
+if __name__ == '__main__':
+    main()
