@@ -136,8 +136,9 @@ if sys.argv[1] == '1':
         ('pytest', 'import pytest'),
         ('timm', 'import timm'),
         ('paddle', 'import paddle'),
-        ('paddleclas', 'from ppcls.arch.backbone.legendary_models '
-         'import pp_lcnet'),
+        ('paddleclas', 'from mm_pplcnet.reference.paddle import '
+         'import_ppcls; import_ppcls("ppcls.arch.backbone.'
+         'legendary_models.pp_lcnet")'),
     ]
 failed = []
 for name, stmt in checks:

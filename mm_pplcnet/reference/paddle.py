@@ -1,0 +1,108 @@
+"""Build PaddleClas' own networks, for parity tests and benchmarks.
+
+The ``paddleclas`` wheel ships ``ppcls`` inside ``site-packages/paddleclas``
+without making it importable; :func:`import_ppcls` fixes the path (appended,
+not prepended, or ``import paddleclas`` breaks).
+"""
+import importlib
+import importlib.util
+import os.path as osp
+import sys
+from types import ModuleType
+from typing import Dict
+
+import numpy as np
+
+
+def require_paddle() -> ModuleType:
+    """Import paddle (CPU), or explain how to get it."""
+    try:
+        import paddle
+    except ImportError as err:
+        raise ImportError(
+            'paddlepaddle is not installed; run `bash scripts/install.sh '
+            '--tests` (or pip install paddlepaddle==3.3.1)') from err
+    paddle.set_device('cpu')
+    return paddle
+
+
+def import_ppcls(module: str) -> ModuleType:
+    """Import a ``ppcls`` module from the installed ``paddleclas`` wheel.
+
+    Args:
+        module (str): e.g. ``'ppcls.arch.backbone.legendary_models.pp_lcnet'``.
+
+    Returns:
+        ModuleType: The module.
+    """
+    require_paddle()
+    if importlib.util.find_spec('ppcls') is None:
+        spec = importlib.util.find_spec('paddleclas')
+        if spec is None or not spec.submodule_search_locations:
+            raise ImportError(
+                'paddleclas is not installed; run `bash scripts/install.sh '
+                '--tests` (or pip install --no-deps paddleclas==2.6.0)')
+        root = list(spec.submodule_search_locations)[0]
+        if not osp.isdir(osp.join(root, 'ppcls')):
+            raise ImportError(f'no ppcls folder in {root}')
+        sys.path.append(root)
+    mod = importlib.import_module(module)
+    # ppcls' deprecated init path logs through a logger that must exist
+    importlib.import_module('ppcls.utils.logger').init_logger()
+    return mod
+
+
+def build_ppcls_pplcnet(scale: float, **kwargs):
+    """PaddleClas' ``PPLCNet`` (random weights, never downloads)."""
+    mod = import_ppcls('ppcls.arch.backbone.legendary_models.pp_lcnet')
+    # PPLCNet writes stride_list into the global NET_CONFIG: pass it
+    # explicitly so an earlier model's strides cannot leak in.
+    kwargs.setdefault('stride_list', [2, 2, 2, 2, 2])
+    return mod.PPLCNet(scale=scale, **kwargs)
+
+
+def randomize_paddle_(model, seed: int = 0) -> None:
+    """Random weights and BN statistics of O(1) activations, so that a
+    parity test compares real signals (Paddle's default init gives logits
+    of about 1e-5, which any 1e-4 tolerance would accept).
+
+    Convolution / linear weights get He-normal values, biases and BN shifts
+    N(0, 0.1), BN scales and variances U(0.5, 1.5).
+    """
+    paddle = require_paddle()
+    rng = np.random.default_rng(seed)
+    bns = [
+        layer for layer in model.sublayers()
+        if isinstance(layer, (paddle.nn.BatchNorm2D, paddle.nn.BatchNorm))
+    ]
+    for name, param in model.named_parameters():
+        shape = param.shape
+        if len(shape) == 4:  # conv [out, in / groups, k, k]
+            fan_in = int(np.prod(shape[1:]))
+        elif len(shape) == 2:  # Paddle linear [in, out]
+            fan_in = shape[0]
+        else:
+            param.set_value(rng.normal(0, 0.1, shape).astype('f4'))
+            continue
+        std = np.sqrt(2.0 / fan_in)
+        param.set_value(rng.normal(0, std, shape).astype('f4'))
+    for layer in bns:
+        n = layer._mean.shape[0]
+        layer.weight.set_value(rng.uniform(0.5, 1.5, n).astype('f4'))
+        layer.bias.set_value(rng.normal(0, 0.1, n).astype('f4'))
+        layer._mean.set_value(rng.normal(0, 0.1, n).astype('f4'))
+        layer._variance.set_value(rng.uniform(0.5, 1.5, n).astype('f4'))
+
+
+def paddle_forward(model, x: np.ndarray) -> np.ndarray:
+    """Run a Paddle model in eval mode on a numpy batch."""
+    paddle = require_paddle()
+    model.eval()
+    with paddle.no_grad():
+        out = model(paddle.to_tensor(x.astype('float32')))
+    return out.numpy()
+
+
+def state_dict_numpy(model) -> Dict[str, np.ndarray]:
+    """A Paddle model's state dict as numpy arrays."""
+    return {k: v.numpy() for k, v in model.state_dict().items()}
