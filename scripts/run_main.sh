@@ -11,4 +11,4 @@ WORK=work_dirs/quickstart-cls
 [ -d data/toy_cls/train ] || "$PY" tools/misc/make_toy_data.py cls data/toy_cls
 rm -rf "$WORK"
 "$PY" tools/train.py "$CFG" --work-dir "$WORK"
-"$PY" tools/test.py "$CFG" "$WORK/iter_24.pth" --work-dir "$WORK/test"
+"$PY" tools/test.py "$CFG" "$WORK/iter_48.pth" --work-dir "$WORK/test"

@@ -28,35 +28,36 @@ def test_train_resume_test(toy_cls, tmp_path):
     opts = ['--cfg-options'] + data_options(toy_cls)
     log = run_tool([
         TOOLS / 'train.py', TOY_CFG, '--work-dir', work, *opts,
-        'train_cfg.max_iters=12'
+        'train_cfg.max_iters=24'
     ],
                    cwd=tmp_path)
     first = losses(log)
-    assert [i for i, _ in first] == [2, 4, 6, 8, 10, 12]
-    assert (work / 'iter_12.pth').is_file()
-    ckpt = torch.load(work / 'iter_12.pth', weights_only=True)
-    assert ckpt['meta']['iter'] == 12
+    assert [i for i, _ in first] == list(range(2, 25, 2))
+    assert (work / 'iter_24.pth').is_file()
+    ckpt = torch.load(work / 'iter_24.pth', weights_only=True)
+    assert ckpt['meta']['iter'] == 24
 
-    # --resume (latest checkpoint of the work dir) continues at iter 13
+    # --resume (latest checkpoint of the work dir) continues at iter 25
     log = run_tool(
         [TOOLS / 'train.py', TOY_CFG, '--work-dir', work, '--resume', *opts],
         cwd=tmp_path)
-    assert 'resumed epoch: 0, iter: 12' in log
+    assert 'resumed epoch: 0, iter: 24' in log
     second = losses(log)
-    assert [i for i, _ in second] == [14, 16, 18, 20, 22, 24]
-    assert (work / 'iter_24.pth').is_file()
-    # the loss goes down over the 24 iterations
+    assert [i for i, _ in second] == list(range(26, 49, 2))
+    assert (work / 'iter_48.pth').is_file()
+    # the loss goes down over the 48 iterations
     all_losses = [v for _, v in first + second]
     assert sum(all_losses[-3:]) / 3 < 0.85 * sum(all_losses[:3]) / 3
 
     # tools/test.py evaluates the checkpoint
     out = run_tool([
-        TOOLS / 'test.py', TOY_CFG, work / 'iter_24.pth', '--work-dir',
+        TOOLS / 'test.py', TOY_CFG, work / 'iter_48.pth', '--work-dir',
         tmp_path / 'test', *opts
     ],
                    cwd=tmp_path)
     metrics = json.loads(out.strip().splitlines()[-1].replace("'", '"'))
-    assert metrics['accuracy/top1'] > 25.0  # chance is 25 %
+    # chance is 25 %; 48 iterations measured 67-73 % (see the config)
+    assert metrics['accuracy/top1'] > 45.0
 
 
 @pytest.mark.slow
