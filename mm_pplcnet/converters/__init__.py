@@ -7,6 +7,13 @@ from .common import (
     save_checkpoint,
     to_tensor_dict,
 )
+from .mobilenet_v3 import (
+    build_mobilenet_v3_classifier,
+    convert_mobilenet_v3,
+    infer_arch_scale,
+    paddle_mobilenet_v3_to_mm,
+    paddle_mobilenet_v3_url,
+)
 from .pplcnet import (
     PUBLISHED_SCALES,
     convert_pplcnet,
@@ -19,5 +26,7 @@ from .pplcnet import (
 __all__ = [
     'fetch', 'load_pdparams', 'load_torch_state_dict', 'paddle_bn_name',
     'save_checkpoint', 'to_tensor_dict', 'PUBLISHED_SCALES', 'convert_pplcnet',
-    'infer_scale', 'paddle_pplcnet_to_mm', 'paddle_url', 'timm_lcnet_to_mm'
+    'infer_scale', 'paddle_pplcnet_to_mm', 'paddle_url', 'timm_lcnet_to_mm',
+    'build_mobilenet_v3_classifier', 'convert_mobilenet_v3',
+    'infer_arch_scale', 'paddle_mobilenet_v3_to_mm', 'paddle_mobilenet_v3_url'
 ]

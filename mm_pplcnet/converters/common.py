@@ -2,15 +2,21 @@
 import os
 import os.path as osp
 import pickle
+import re
 import tempfile
 from collections import OrderedDict
-from typing import Dict, Optional
+from typing import Dict, Hashable, Mapping, Optional, Sequence, Tuple
 from urllib.error import URLError
 
 import numpy as np
 import torch
 
 PADDLE_EXTRA_KEY = 'StructuredToParameterName@@'
+# PaddleClas' classifier dropout is ``downscale_in_infer``: at inference it
+# multiplies the features by (1 - p); the fc weight absorbs that factor.
+PADDLE_DROPOUT_P = 0.2
+# Paddle's SE convs are bare Conv2D; ours are ConvModules (``.conv.``)
+_PADDLE_SE_CONV = re.compile(r'\.(se|mid_se)\.(conv[12])\.(weight|bias)$')
 
 
 def fetch(src: str, cache_dir: Optional[str] = None) -> str:
@@ -136,3 +142,149 @@ def save_checkpoint(state_dict: Dict[str, torch.Tensor],
     osp.dirname(dst) and os.makedirs(osp.dirname(dst), exist_ok=True)
     torch.save({'meta': dict(meta or {}), 'state_dict': state_dict}, dst)
     return dst
+
+
+def paddle_scale_name(scale: float) -> str:
+    """Paddle's spelling of a scale in names: 0.35 -> '0_35', 1 -> '1_0'."""
+    name = f'{scale:.2f}'.rstrip('0').replace('.', '_')
+    return name + '0' if name.endswith('_') else name
+
+
+def paddle_classifier_to_mm(
+        params: Dict[str, np.ndarray],
+        backbone_prefixes: Tuple[str, ...],
+        model_name: str,
+        dropout_p: float = PADDLE_DROPOUT_P
+) -> 'OrderedDict[str, torch.Tensor]':
+    """Map a PaddleClas classifier to ours (backbone + PPLCNetClsHead).
+
+    Keys starting with ``backbone_prefixes`` go to ``backbone.*`` (BN
+    statistics and SE convs renamed); ``last_conv.weight`` and ``fc.*`` go
+    to the head, with ``fc.weight`` transposed (Paddle stores [in, out])
+    and scaled by ``1 - dropout_p``.
+
+    Args:
+        params (dict): PaddleClas parameters (``load_pdparams``).
+        backbone_prefixes (tuple[str]): Paddle's backbone key prefixes.
+        model_name (str): How to name the network in errors.
+        dropout_p (float): Dropout of the Paddle model, folded into
+            ``head.fc.weight``. Defaults to 0.2.
+
+    Returns:
+        OrderedDict: Our classifier's state dict.
+    """
+    out = {}
+    for key, value in params.items():
+        new = paddle_bn_name(key)
+        if new.startswith(backbone_prefixes):
+            new = 'backbone.' + _PADDLE_SE_CONV.sub(r'.\1.\2.conv.\3', new)
+        elif new == 'last_conv.weight':
+            new = 'head.last_conv.weight'
+        elif new == 'fc.weight':
+            value = np.asarray(value).T * (1.0 - dropout_p)
+            new = 'head.fc.weight'
+        elif new == 'fc.bias':
+            new = 'head.fc.bias'
+        else:
+            raise KeyError(f'unknown PaddleClas {model_name} key {key!r}: '
+                           f'is this a {model_name} .pdparams file?')
+        out[new] = value
+    return to_tensor_dict(out)
+
+
+def first_dims(state_dict: Dict[str, torch.Tensor], keys: Sequence[str],
+               model_name: str) -> Tuple[int, ...]:
+    """The first dimension (output width) of some converted weights.
+
+    Args:
+        state_dict (dict): Our classifier's state dict.
+        keys (Sequence[str]): The weights to read.
+        model_name (str): How to name the network in errors.
+
+    Returns:
+        tuple[int]: One width per key.
+    """
+    missing = [k for k in keys if k not in state_dict]
+    if missing:
+        raise KeyError(f'no {", ".join(missing)} weights: not a '
+                       f'{model_name} state dict')
+    return tuple(int(state_dict[k].shape[0]) for k in keys)
+
+
+def match_variant(found: Sequence[int], candidates: Mapping[Hashable,
+                                                            Sequence[int]],
+                  what: str, model_name: str) -> Hashable:
+    """Find the variant whose widths (or other sizes) are ``found``.
+
+    Args:
+        found (Sequence[int]): The sizes read from the weights.
+        candidates (Mapping): Variant to its sizes.
+        what (str): What the sizes are, for the error message.
+        model_name (str): How to name the network in errors.
+
+    Returns:
+        The matching variant.
+    """
+    for variant, expected in candidates.items():
+        if tuple(found) == tuple(expected):
+            return variant
+    raise ValueError(
+        f'{what} {tuple(found)} match none of the {model_name} variants '
+        f'{tuple(candidates)}; pass the scale (and arch) explicitly')
+
+
+def build_mm_classifier(backbone: dict,
+                        in_channels: int,
+                        num_classes: int,
+                        last_conv_bias: bool = False,
+                        head_channels: Optional[int] = 1280):
+    """Build an mmpretrain classifier with a ``PPLCNetClsHead``.
+
+    Args:
+        backbone (dict): Backbone config.
+        in_channels (int): Width of the backbone's last stage.
+        num_classes (int): Number of classes.
+        last_conv_bias (bool): Bias in the head's 1x1 conv.
+        head_channels (int, optional): Width of the head's 1x1 conv.
+
+    Returns:
+        ImageClassifier: The model (needs mmpretrain).
+    """
+    from mmpretrain.registry import MODELS
+
+    from ..models.classification import PPLCNetClsHead  # noqa: F401
+    return MODELS.build(
+        dict(
+            type='ImageClassifier',
+            backbone=backbone,
+            neck=dict(type='GlobalAveragePooling'),
+            head=dict(
+                type='PPLCNetClsHead',
+                num_classes=num_classes,
+                in_channels=in_channels,
+                mid_channels=head_channels,
+                last_conv_bias=last_conv_bias)))
+
+
+def check_and_save(model: torch.nn.Module, state_dict: Dict[str, torch.Tensor],
+                   src: str, dst: str, meta: dict,
+                   backbone_only: bool) -> dict:
+    """Check that converted weights fit ``model`` exactly, then save them.
+
+    Args:
+        model (nn.Module): The classifier the weights are for.
+        state_dict (dict): The converted weights.
+        src (str): Where they came from (for errors).
+        dst (str): Output checkpoint.
+        meta (dict): Metadata to write with them.
+        backbone_only (bool): Write ``backbone.*`` keys only.
+
+    Returns:
+        dict: ``meta`` with ``backbone_only`` added.
+    """
+    from ..utils import check_state_dict
+
+    check_state_dict(model, state_dict, f'converted {src!r}')
+    meta = dict(meta, backbone_only=backbone_only)
+    save_checkpoint(state_dict, dst, meta, backbone_only=backbone_only)
+    return meta

@@ -13,15 +13,19 @@ import torch
 
 from ..models.backbones.pplcnet import PPLCNet
 from ..models.layers import make_divisible
-from .common import paddle_bn_name, to_tensor_dict
+from .common import (
+    PADDLE_DROPOUT_P,
+    build_mm_classifier,
+    first_dims,
+    match_variant,
+    paddle_classifier_to_mm,
+    paddle_scale_name,
+)
 
 PUBLISHED_SCALES = (0.25, 0.35, 0.5, 0.75, 1.0, 1.5, 2.0, 2.5)
 PADDLE_URL = ('https://paddle-imagenet-models-name.bj.bcebos.com/dygraph/'
               'legendary_models/PPLCNet_x{name}_{kind}.pdparams')
 SSLD_SCALES = (0.5, 1.0, 2.5)
-# Paddle's classifier dropout is ``downscale_in_infer``: at inference it
-# multiplies the features by (1 - p); the fc weight absorbs that factor.
-PADDLE_DROPOUT_P = 0.2
 
 
 def paddle_url(scale: float, ssld: bool = False) -> str:
@@ -30,11 +34,8 @@ def paddle_url(scale: float, ssld: bool = False) -> str:
         avail = SSLD_SCALES if ssld else PUBLISHED_SCALES
         raise ValueError(f'PaddleClas publishes no {"SSLD " if ssld else ""}'
                          f'PP-LCNet x{scale}; available: {avail}')
-    name = f'{scale:.2f}'.rstrip('0').replace('.', '_')
-    if name.endswith('_'):
-        name += '0'
     kind = 'ssld_pretrained' if ssld else 'pretrained'
-    return PADDLE_URL.format(name=name, kind=kind)
+    return PADDLE_URL.format(name=paddle_scale_name(scale), kind=kind)
 
 
 def paddle_pplcnet_to_mm(
@@ -51,26 +52,8 @@ def paddle_pplcnet_to_mm(
     Returns:
         OrderedDict: Our classifier's state dict.
     """
-    out = {}
-    for key, value in params.items():
-        new = paddle_bn_name(key)
-        if new.startswith(('conv1.', 'blocks')):
-            new = re.sub(r'\.se\.(conv[12])\.(weight|bias)$',
-                         r'.se.\1.conv.\2', new)
-            new = 'backbone.' + new
-        elif new == 'last_conv.weight':
-            new = 'head.last_conv.weight'
-        elif new == 'fc.weight':
-            # Paddle Linear stores [in, out]
-            value = np.asarray(value).T * (1.0 - dropout_p)
-            new = 'head.fc.weight'
-        elif new == 'fc.bias':
-            new = 'head.fc.bias'
-        else:
-            raise KeyError(f'unknown PaddleClas PP-LCNet key {key!r}: is '
-                           'this a PP-LCNet .pdparams file?')
-        out[new] = value
-    return to_tensor_dict(out)
+    return paddle_classifier_to_mm(params, ('conv1.', 'blocks'), 'PP-LCNet',
+                                   dropout_p)
 
 
 # blocks per stage of our network (blocks2 ... blocks6)
@@ -148,15 +131,13 @@ def infer_scale(state_dict: Dict[str, torch.Tensor],
     keys = ('backbone.conv1.conv.weight',
             'backbone.blocks5.0.pw_conv.conv.weight',
             'backbone.blocks6.0.pw_conv.conv.weight')
-    if any(k not in state_dict for k in keys):
-        raise KeyError('no backbone.conv1 / blocks5 / blocks6 weights: not '
-                       'a PP-LCNet state dict')
-    widths = tuple(state_dict[k].shape[0] for k in keys)
-    for scale in scales:
-        if widths == tuple(make_divisible(c * scale) for c in (16, 256, 512)):
-            return scale
-    raise ValueError(f'widths {widths} (stem, blocks5, blocks6) match none '
-                     f'of the scales {tuple(scales)}; pass --scale')
+    candidates = {
+        scale: [make_divisible(c * scale) for c in (16, 256, 512)]
+        for scale in scales
+    }
+    return match_variant(
+        first_dims(state_dict, keys, 'PP-LCNet'), candidates,
+        'widths (stem, blocks5, blocks6)', 'PP-LCNet')
 
 
 def build_classifier(scale: float,
@@ -164,20 +145,9 @@ def build_classifier(scale: float,
                      last_conv_bias: bool = False,
                      head_channels: Optional[int] = 1280):
     """Build our mmpretrain PP-LCNet classifier (needs mmpretrain)."""
-    from mmpretrain.registry import MODELS
-
-    from ..models.classification import PPLCNetClsHead  # noqa: F401
-    return MODELS.build(
-        dict(
-            type='ImageClassifier',
-            backbone=dict(type='PPLCNet', scale=scale),
-            neck=dict(type='GlobalAveragePooling'),
-            head=dict(
-                type='PPLCNetClsHead',
-                num_classes=num_classes,
-                in_channels=make_divisible(512 * scale),
-                mid_channels=head_channels,
-                last_conv_bias=last_conv_bias)))
+    return build_mm_classifier(
+        dict(type='PPLCNet', scale=scale), make_divisible(512 * scale),
+        num_classes, last_conv_bias, head_channels)
 
 
 def convert_pplcnet(source: str,
@@ -202,8 +172,7 @@ def convert_pplcnet(source: str,
     Returns:
         dict: The metadata written with the checkpoint.
     """
-    from ..utils import check_state_dict
-    from .common import load_pdparams, load_torch_state_dict, save_checkpoint
+    from .common import check_and_save, load_pdparams, load_torch_state_dict
 
     if source == 'paddle':
         state_dict = paddle_pplcnet_to_mm(load_pdparams(src))
@@ -217,14 +186,11 @@ def convert_pplcnet(source: str,
     num_classes = state_dict['head.fc.weight'].shape[0]
     model = build_classifier(
         scale, num_classes, last_conv_bias='head.last_conv.bias' in state_dict)
-    check_state_dict(model, state_dict, f'converted {src!r}')
     meta = dict(
         source=source,
         src=src,
         scale=float(scale),
         num_classes=int(num_classes),
         last_conv_bias='head.last_conv.bias' in state_dict,
-        backbone_only=backbone_only,
         converter='mm_pplcnet.converters.convert_pplcnet')
-    save_checkpoint(state_dict, dst, meta, backbone_only=backbone_only)
-    return meta
+    return check_and_save(model, state_dict, src, dst, meta, backbone_only)

@@ -1,3 +1,5 @@
-from .pplcnet import PPLCNet, parse_scale
+from .base import PaddleBackbone, parse_scale
+from .paddle_mobilenet_v3 import PaddleMobileNetV3
+from .pplcnet import PPLCNet
 
-__all__ = ['PPLCNet', 'parse_scale']
+__all__ = ['PaddleBackbone', 'PaddleMobileNetV3', 'PPLCNet', 'parse_scale']

@@ -5,48 +5,26 @@ A faithful port of PaddleClas' ``legendary_models/pp_lcnet.py``
 one to one (see ``mm_pplcnet.converters``). This module imports only
 torch, mmengine and mmcv.
 """
-import re
 from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
 from mmcv.cnn import ConvModule
-from mmengine.model import BaseModule
 from mmengine.registry import MODELS
 from torch import nn
-from torch.nn.modules.batchnorm import _BatchNorm
 
-from ...utils.checkpoint import load_pretrained_strict
 from ..layers import HSIGMOID_SLOPE_1_6, DepthwiseSeparable, make_divisible
+from .base import (
+    PaddleBackbone,
+    is_odd_kernel,
+    is_positive_int,
+    parse_scale,  # noqa: F401 (imported from here before)
+)
 
 Block = Sequence  # [kernel_size, out_channels, stride, use_se]
 
 
-def parse_scale(scale: Union[int, float, str]) -> float:
-    """Read a width multiplier given as a number or a Paddle-style name.
-
-    Args:
-        scale (int | float | str): ``1.0``, ``'1.0'``, ``'x1_0'``,
-            ``'x1.0'`` or ``'1.0x'``.
-
-    Returns:
-        float: The positive multiplier.
-    """
-    value = None
-    if isinstance(scale, (int, float)) and not isinstance(scale, bool):
-        value = float(scale)
-    elif isinstance(scale, str):
-        match = re.fullmatch(r'x?(\d+)(?:[._](\d+))?x?', scale.strip())
-        if match:
-            value = float(f'{match[1]}.{match[2] or 0}')
-    if value is None or not value > 0:
-        raise ValueError(
-            f'unknown scale {scale!r}: give a positive width multiplier '
-            "such as 0.5 or 1.0, or a Paddle-style name such as 'x0_5'.")
-    return value
-
-
 @MODELS.register_module()
-class PPLCNet(BaseModule):
+class PPLCNet(PaddleBackbone):
     """PP-LCNet backbone.
 
     The network is a 3x3 stride-2 stem followed by five stages of
@@ -117,6 +95,8 @@ class PPLCNet(BaseModule):
             [[5, 512, 2, True], [5, 512, 1, True]],
         ]
     }
+    block_doc = ('[kernel_size (odd int), out_channels (positive int), '
+                 'stride (1 or 2), use_se (bool)]')
 
     def __init__(self,
                  scale: Union[float, str] = 1.0,
@@ -136,22 +116,8 @@ class PPLCNet(BaseModule):
                  with_cp: bool = False,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        self.scale = parse_scale(scale)
-        self.arch = self._check_arch(arch)
-        num_stages = len(self.arch)
-        self.out_indices = self._check_out_indices(out_indices, num_stages)
-        if not (isinstance(frozen_stages, int)
-                and -1 <= frozen_stages <= num_stages):
-            raise ValueError(
-                f'frozen_stages must be an integer from -1 (freeze nothing) '
-                f'to {num_stages} (freeze everything), got {frozen_stages!r}')
-        self.frozen_stages = frozen_stages
-        self.strides = self._check_per_stage(
-            'strides', strides, [stage[0][2] for stage in self.arch], (1, 2))
-        self.dilations = self._check_per_stage('dilations', dilations,
-                                               [1] * num_stages)
-        self.norm_eval = norm_eval
-        self.with_cp = with_cp
+        self._setup(scale, arch, out_indices, frozen_stages, strides,
+                    dilations, norm_eval, with_cp)
 
         self.stem_channels = make_divisible(stem_channels * self.scale)
         self.conv1 = ConvModule(
@@ -189,79 +155,18 @@ class PPLCNet(BaseModule):
             self.out_channels.append(in_channels)
         self._freeze_stages()
 
-    # ------------------------------------------------------------ checks
-    def _check_arch(self, arch) -> List[List[list]]:
-        if isinstance(arch, str):
-            if arch not in self.arch_settings:
-                raise ValueError(
-                    f'unknown arch {arch!r}; choose one of '
-                    f'{sorted(self.arch_settings)} or give a table (a list '
-                    'per stage of [kernel_size, out_channels, stride, '
-                    'use_se] blocks)')
-            arch = self.arch_settings[arch]
-        if not (isinstance(arch, (list, tuple)) and arch):
-            raise TypeError(f'arch must be a name or a non-empty list of '
-                            f'stages, got {type(arch).__name__}')
-        table = []
-        for i, stage in enumerate(arch):
-            if not (isinstance(stage, (list, tuple)) and stage):
-                raise ValueError(f'arch stage {i} must be a non-empty list '
-                                 f'of blocks, got {stage!r}')
-            rows = []
-            for j, block in enumerate(stage):
-                ok = (
-                    isinstance(block, (list, tuple)) and len(block) == 4
-                    and isinstance(block[0], int) and block[0] % 2 == 1
-                    and block[0] > 0 and isinstance(block[1], int)
-                    and block[1] > 0 and block[2] in (1, 2)
-                    and isinstance(block[3], (bool, int)))
-                if not ok:
-                    raise ValueError(
-                        f'arch stage {i} block {j} is {block!r}; each block '
-                        'must be [kernel_size (odd int), out_channels '
-                        '(positive int), stride (1 or 2), use_se (bool)]')
-                rows.append(list(block))  # copy: never touch the table
-            table.append(rows)
-        return table
-
     @staticmethod
-    def _check_out_indices(out_indices, num_stages: int) -> Tuple[int, ...]:
-        if isinstance(out_indices, int):
-            out_indices = (out_indices, )
-        if not (isinstance(out_indices, (list, tuple)) and out_indices):
-            raise TypeError('out_indices must be a non-empty sequence of '
-                            f'ints, got {out_indices!r}')
-        result = []
-        for index in out_indices:
-            if not (isinstance(index, int)
-                    and -num_stages <= index < num_stages):
-                raise ValueError(
-                    f'out_indices {tuple(out_indices)} has {index!r} out of '
-                    f'range: this network has {num_stages} stages, indices '
-                    f'0..{num_stages - 1} (blocks2..blocks{num_stages + 1}, '
-                    'strides 2, 4, 8, 16, 32 by default) or negative ones '
-                    'from the end')
-            result.append(index % num_stages)
-        if len(set(result)) != len(result):
-            raise ValueError(f'out_indices {tuple(out_indices)} names a '
-                             'stage twice')
-        return tuple(sorted(result))
+    def _block_ok(block) -> bool:
+        return (isinstance(block, (list, tuple)) and len(block) == 4
+                and is_odd_kernel(block[0]) and is_positive_int(block[1])
+                and block[2] in (1, 2) and isinstance(block[3], (bool, int)))
 
-    @staticmethod
-    def _check_per_stage(name, values, default, allowed=None) -> List[int]:
-        if values is None:
-            return list(default)
-        values = list(values)
-        if len(values) != len(default):
-            raise ValueError(f'{name} needs one value per stage '
-                             f'({len(default)}), got {values}')
-        for v in values:
-            if not isinstance(v, int) or v < 1 or (allowed
-                                                   and v not in allowed):
-                raise ValueError(
-                    f'{name} {values} has {v!r}; allowed: '
-                    f'{allowed if allowed else "positive integers"}')
-        return values
+    def _default_strides(self) -> List[int]:
+        return [stage[0][2] for stage in self.arch]
+
+    def _stages_doc(self) -> str:
+        return (f'blocks2..blocks{len(self.arch) + 1}, strides 2, 4, 8, 16, '
+                '32 by default')
 
     # ---------------------------------------------------------- contract
     def stage_strides(self) -> List[int]:
@@ -274,19 +179,6 @@ class PPLCNet(BaseModule):
             out.append(total)
         return out
 
-    def init_weights(self) -> None:
-        """Initialize weights; ``Pretrained`` init_cfg loads strictly."""
-        cfg = self.init_cfg
-        if isinstance(cfg, dict) and cfg.get('type') == 'Pretrained':
-            load_pretrained_strict(
-                self,
-                cfg['checkpoint'],
-                prefix=cfg.get('prefix'),
-                map_location=cfg.get('map_location', 'cpu'))
-            self._is_init = True
-            return
-        super().init_weights()
-
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         """Return the outputs of the stages in ``out_indices``."""
         x = self.conv1(x)
@@ -297,25 +189,9 @@ class PPLCNet(BaseModule):
                 outs.append(x)
         return tuple(outs)
 
-    def _freeze_stages(self) -> None:
-        if self.frozen_stages < 0:
-            return
-        modules = [self.conv1] + [
+    def _frozen_modules(self) -> List[nn.Module]:
+        """The stem and the stages below ``frozen_stages``."""
+        return [self.conv1] + [
             getattr(self, name)
             for name in self.stage_names[:self.frozen_stages]
         ]
-        for module in modules:
-            module.eval()
-            for param in module.parameters():
-                param.requires_grad = False
-
-    def train(self, mode: bool = True) -> 'PPLCNet':
-        """Set train mode, keeping frozen stages and ``norm_eval`` BNs in
-        eval mode."""
-        super().train(mode)
-        self._freeze_stages()
-        if mode and self.norm_eval:
-            for module in self.modules():
-                if isinstance(module, _BatchNorm):
-                    module.eval()
-        return self

@@ -1,0 +1,12 @@
+# PaddleClas' MobileNetV3 small x0.5 on ImageNet-1k (4 GPUs x 512).
+# PaddleClas MobileNetV3_small_x0_5: top-1 59.21, top-5 81.52.
+# Recipe: PaddleClas ppcls/configs/ImageNet/MobileNetV3/
+# MobileNetV3_small_x0_5.yaml (commit d178931), the same as small x1.0
+# except L2 1e-5. Converted weights:
+#   python tools/model_converters/mobilenet_v3_to_mmpretrain.py \
+#       small_x0_5 checkpoints/paddle-mobilenet-v3-small-x0.5_in1k.pth
+_base_ = './paddle-mobilenet-v3-small-x1.0_4xb512_in1k.py'
+
+model = dict(
+    backbone=dict(arch='small', scale=0.5), head=dict(in_channels=288))
+optim_wrapper = dict(optimizer=dict(weight_decay=1e-5))

@@ -1,0 +1,256 @@
+"""What the backbones ported from PaddleClas share.
+
+Argument checks with clear errors, strict ``Pretrained`` loading, frozen
+stages and ``norm_eval``. Subclasses list the modules to freeze in
+:meth:`PaddleBackbone._frozen_modules`.
+"""
+import re
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+from mmengine.model import BaseModule
+from torch import nn
+from torch.nn.modules.batchnorm import _BatchNorm
+
+from ...utils.checkpoint import load_pretrained_strict
+
+
+def parse_scale(scale: Union[int, float, str]) -> float:
+    """Read a width multiplier given as a number or a Paddle-style name.
+
+    Args:
+        scale (int | float | str): ``1.0``, ``'1.0'``, ``'x1_0'``,
+            ``'x1.0'`` or ``'1.0x'``.
+
+    Returns:
+        float: The positive multiplier.
+    """
+    value = None
+    if isinstance(scale, (int, float)) and not isinstance(scale, bool):
+        value = float(scale)
+    elif isinstance(scale, str):
+        match = re.fullmatch(r'x?(\d+)(?:[._](\d+))?x?', scale.strip())
+        if match:
+            value = float(f'{match[1]}.{match[2] or 0}')
+    if value is None or not value > 0:
+        raise ValueError(
+            f'unknown scale {scale!r}: give a positive width multiplier '
+            "such as 0.5 or 1.0, or a Paddle-style name such as 'x0_5'.")
+    return value
+
+
+def is_positive_int(value) -> bool:
+    """Whether ``value`` is an int (not a bool) above 0."""
+    return (isinstance(value, int) and not isinstance(value, bool)
+            and value > 0)
+
+
+def is_odd_kernel(value) -> bool:
+    """Whether ``value`` is a positive odd kernel size."""
+    return is_positive_int(value) and value % 2 == 1
+
+
+class PaddleBackbone(BaseModule):
+    """Base of the PaddleClas backbones (a stem and stages).
+
+    Subclasses define ``arch_settings`` (named tables: a list per stage of
+    blocks), ``block_doc`` and :meth:`_block_ok` (the form of a block, for
+    :meth:`_check_arch`), :meth:`_default_strides`, :meth:`_stages_doc` and
+    :meth:`_frozen_modules`, and call :meth:`_setup` first.
+    """
+
+    arch_settings: Dict[str, list] = {}
+    block_doc = ''
+    # whether stage 0 may have no block (it is then the stem alone)
+    empty_first_stage = False
+    frozen_stages: int = -1
+    norm_eval: bool = False
+
+    def _setup(self, scale: Union[float, str], arch, out_indices,
+               frozen_stages: int, strides: Optional[Sequence[int]],
+               dilations: Optional[Sequence[int]], norm_eval: bool,
+               with_cp: bool) -> None:
+        """Check and store the arguments all these backbones share.
+
+        Sets ``scale``, ``arch`` (a checked copy of the table),
+        ``out_indices``, ``frozen_stages``, ``strides``, ``dilations``,
+        ``norm_eval`` and ``with_cp``; see the subclasses' Args.
+        """
+        self.scale = parse_scale(scale)
+        self.arch = self._check_arch(arch)
+        num_stages = len(self.arch)
+        self.out_indices = self._check_out_indices(out_indices, num_stages,
+                                                   self._stages_doc())
+        self.frozen_stages = self._check_frozen_stages(frozen_stages,
+                                                       num_stages)
+        self.strides = self._check_per_stage('strides', strides,
+                                             self._default_strides(), (1, 2))
+        self.dilations = self._check_per_stage('dilations', dilations,
+                                               [1] * num_stages)
+        self.norm_eval = norm_eval
+        self.with_cp = with_cp
+
+    def _default_strides(self) -> List[int]:
+        """The stride of every stage of ``self.arch``."""
+        raise NotImplementedError
+
+    def _stages_doc(self) -> str:
+        """What the stages of ``self.arch`` are, for error messages."""
+        return ''
+
+    # ------------------------------------------------------------ checks
+    @staticmethod
+    def _block_ok(block) -> bool:
+        """Whether one row of an arch table is well formed."""
+        raise NotImplementedError
+
+    def _check_arch(self, arch) -> List[List[list]]:
+        """Validate an arch name or table; return a copy of the table.
+
+        Args:
+            arch (str | list): A key of ``arch_settings`` or a list per
+                stage of blocks.
+
+        Returns:
+            list: The table, copied (changing it never touches the class
+            table).
+        """
+        if isinstance(arch, str):
+            if arch not in self.arch_settings:
+                raise ValueError(
+                    f'unknown arch {arch!r}; choose one of '
+                    f'{sorted(self.arch_settings)} or give a table (a list '
+                    f'per stage of {self.block_doc} blocks)')
+            arch = self.arch_settings[arch]
+        if not (isinstance(arch, (list, tuple)) and arch):
+            raise TypeError(f'arch must be a name or a non-empty list of '
+                            f'stages, got {type(arch).__name__}')
+        table = []
+        for i, stage in enumerate(arch):
+            # stage 0 may be the stem alone if blocks follow
+            empty_ok = i == 0 and self.empty_first_stage and len(arch) > 1
+            if not (isinstance(stage, (list, tuple)) and (stage or empty_ok)):
+                raise ValueError(f'arch stage {i} must be a non-empty list '
+                                 f'of blocks, got {stage!r}')
+            rows = []
+            for j, block in enumerate(stage):
+                if not self._block_ok(block):
+                    raise ValueError(
+                        f'arch stage {i} block {j} is {block!r}; each block '
+                        f'must be {self.block_doc}')
+                rows.append(list(block))  # copy: never touch the table
+            table.append(rows)
+        return table
+
+    @staticmethod
+    def _check_out_indices(out_indices,
+                           num_stages: int,
+                           stages: str = '') -> Tuple[int, ...]:
+        """Validate ``out_indices`` and make them non-negative and sorted.
+
+        Args:
+            out_indices (int | Sequence[int]): The requested stages.
+            num_stages (int): How many stages the network has.
+            stages (str): What the stages are, for the error message.
+
+        Returns:
+            tuple[int]: The sorted, non-negative indices.
+        """
+        if isinstance(out_indices, int):
+            out_indices = (out_indices, )
+        if not (isinstance(out_indices, (list, tuple)) and out_indices):
+            raise TypeError('out_indices must be a non-empty sequence of '
+                            f'ints, got {out_indices!r}')
+        result = []
+        for index in out_indices:
+            if not (isinstance(index, int)
+                    and -num_stages <= index < num_stages):
+                where = f' ({stages})' if stages else ''
+                raise ValueError(
+                    f'out_indices {tuple(out_indices)} has {index!r} out of '
+                    f'range: this network has {num_stages} stages, indices '
+                    f'0..{num_stages - 1}{where} or negative ones from the '
+                    'end')
+            result.append(index % num_stages)
+        if len(set(result)) != len(result):
+            raise ValueError(f'out_indices {tuple(out_indices)} names a '
+                             'stage twice')
+        return tuple(sorted(result))
+
+    @staticmethod
+    def _check_frozen_stages(frozen_stages, num_stages: int) -> int:
+        """Validate ``frozen_stages`` (-1 to ``num_stages``)."""
+        if not (isinstance(frozen_stages, int)
+                and not isinstance(frozen_stages, bool)
+                and -1 <= frozen_stages <= num_stages):
+            raise ValueError(
+                f'frozen_stages must be an integer from -1 (freeze nothing) '
+                f'to {num_stages} (freeze everything), got {frozen_stages!r}')
+        return frozen_stages
+
+    @staticmethod
+    def _check_per_stage(name: str,
+                         values: Optional[Sequence[int]],
+                         default: Sequence[int],
+                         allowed: Optional[Sequence[int]] = None) -> List[int]:
+        """Validate one positive integer per stage (``strides`` ...).
+
+        Args:
+            name (str): The argument's name, for the error message.
+            values (Sequence[int], optional): Given values; None keeps
+                ``default``.
+            default (Sequence[int]): One value per stage.
+            allowed (Sequence[int], optional): The only values allowed.
+
+        Returns:
+            list[int]: The values (a new list).
+        """
+        if values is None:
+            return list(default)
+        values = list(values)
+        if len(values) != len(default):
+            raise ValueError(f'{name} needs one value per stage '
+                             f'({len(default)}), got {values}')
+        for v in values:
+            if not isinstance(v, int) or v < 1 or (allowed
+                                                   and v not in allowed):
+                raise ValueError(
+                    f'{name} {values} has {v!r}; allowed: '
+                    f'{allowed if allowed else "positive integers"}')
+        return values
+
+    # ---------------------------------------------------------- contract
+    def init_weights(self) -> None:
+        """Initialize weights; ``Pretrained`` init_cfg loads strictly."""
+        cfg = self.init_cfg
+        if isinstance(cfg, dict) and cfg.get('type') == 'Pretrained':
+            load_pretrained_strict(
+                self,
+                cfg['checkpoint'],
+                prefix=cfg.get('prefix'),
+                map_location=cfg.get('map_location', 'cpu'))
+            self._is_init = True
+            return
+        super().init_weights()
+
+    def _frozen_modules(self) -> List[nn.Module]:
+        """The stem and the stages below ``frozen_stages``."""
+        raise NotImplementedError
+
+    def _freeze_stages(self) -> None:
+        if self.frozen_stages < 0:
+            return
+        for module in self._frozen_modules():
+            module.eval()
+            for param in module.parameters():
+                param.requires_grad = False
+
+    def train(self, mode: bool = True) -> 'PaddleBackbone':
+        """Set train mode, keeping frozen stages and ``norm_eval`` BNs in
+        eval mode."""
+        super().train(mode)
+        self._freeze_stages()
+        if mode and self.norm_eval:
+            for module in self.modules():
+                if isinstance(module, _BatchNorm):
+                    module.eval()
+        return self
