@@ -1,0 +1,295 @@
+"""Inference backends for the CPU benchmark.
+
+Every backend turns a model into a ``run(x: np.ndarray) -> np.ndarray``
+callable. The runner checks each against PyTorch eager before timing it.
+
+- ``eager``: PyTorch eager, ``torch.inference_mode``.
+- ``torch-tuned``: the fastest of several CPU inference set-ups, measured
+  on the spot: BN folded into convs (eager, NCHW or channels_last),
+  TorchScript trace + freeze (constant folding, conv-BN folding), and
+  ``torch.jit.optimize_for_inference`` (freeze + oneDNN layout and
+  conv/activation fusion), NCHW or channels_last.
+- ``onnxruntime``: ONNX export + ONNX Runtime CPU, all graph optimizations.
+- ``openvino``: the same ONNX file compiled by OpenVINO for latency.
+- ``paddle-inference``: Paddle Inference with MKLDNN on PaddleClas' own
+  network (a reference row, not our model).
+"""
+import copy
+import importlib.util
+import os.path as osp
+import tempfile
+import time
+from typing import Callable, Dict, List, Optional, Tuple
+
+import numpy as np
+import torch
+from torch import nn
+
+Runner = Callable[[np.ndarray], np.ndarray]
+
+
+def _median_ms(run: Callable[[], object], iters: int = 15) -> float:
+    for _ in range(3):
+        run()
+    times = []
+    for _ in range(iters):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times) * 1e3)
+
+
+def fold_bn(model: nn.Module) -> nn.Module:
+    """Return a copy of ``model`` with every Conv2d-BatchNorm2d pair that
+    runs back to back inside an mmcv ``ConvModule`` or an ``nn.Sequential``
+    folded into the convolution (eval-mode semantics)."""
+    from mmcv.cnn import ConvModule
+
+    model = copy.deepcopy(model).eval()
+
+    def fuse(conv: nn.Conv2d, bn: nn.BatchNorm2d) -> nn.Conv2d:
+        return torch.nn.utils.fusion.fuse_conv_bn_eval(conv, bn)
+
+    for module in model.modules():
+        if isinstance(module, ConvModule) and module.with_norm and \
+                isinstance(module.norm, nn.BatchNorm2d) and \
+                module.order[:2] == ('conv', 'norm'):
+            module.conv = fuse(module.conv, module.norm)
+            setattr(module, module.norm_name, nn.Identity())
+        elif isinstance(module, nn.Sequential):
+            names = list(module._modules)
+            for a, b in zip(names, names[1:]):
+                conv, bn = module._modules[a], module._modules[b]
+                if isinstance(conv, nn.Conv2d) and isinstance(
+                        bn, nn.BatchNorm2d):
+                    module._modules[a] = fuse(conv, bn)
+                    module._modules[b] = nn.Identity()
+    return model
+
+
+class Backend:
+    """Base class: ``prepare`` returns the callable to time."""
+    name = 'base'
+    #: a Python module the backend needs (None: always available)
+    requires: Optional[str] = None
+
+    @classmethod
+    def available(cls) -> bool:
+        """Whether the backend's package is installed."""
+        return cls.requires is None or importlib.util.find_spec(
+            cls.requires) is not None
+
+    def __init__(self, threads: int) -> None:
+        self.threads = threads
+        self.info: Dict[str, str] = {}
+
+    def prepare(self, model: nn.Module, example: torch.Tensor) -> Runner:
+        """Turn an eval-mode model into a callable on numpy inputs."""
+        raise NotImplementedError
+
+
+class EagerBackend(Backend):
+    """PyTorch eager."""
+    name = 'eager'
+
+    def prepare(self, model, example):
+        torch.set_num_threads(self.threads)
+
+        def run(x: np.ndarray) -> np.ndarray:
+            with torch.inference_mode():
+                return model(torch.from_numpy(x)).numpy()
+
+        return run
+
+
+class TorchTunedBackend(Backend):
+    """The fastest measured of several PyTorch CPU inference set-ups."""
+    name = 'torch-tuned'
+
+    def candidates(self, model, example) -> Dict[str, Tuple[Callable, bool]]:
+        """Name -> (module, channels_last input) of every set-up."""
+        folded = fold_bn(model)
+        out = {'fold-bn': (folded, False)}
+        cl = copy.deepcopy(folded).to(memory_format=torch.channels_last)
+        out['fold-bn+channels-last'] = (cl, True)
+        with torch.no_grad():
+            traced = torch.jit.trace(model, example, check_trace=False)
+            out['jit-freeze'] = (torch.jit.freeze(traced.eval()), False)
+            out['jit-onednn'] = (torch.jit.optimize_for_inference(
+                torch.jit.trace(model, example, check_trace=False)), False)
+            cl_model = copy.deepcopy(model).to(
+                memory_format=torch.channels_last)
+            cl_example = example.contiguous(memory_format=torch.channels_last)
+            out['jit-onednn+channels-last'] = (
+                torch.jit.optimize_for_inference(
+                    torch.jit.trace(cl_model, cl_example,
+                                    check_trace=False)), True)
+        return out
+
+    def prepare(self, model, example):
+        import warnings
+        torch.set_num_threads(self.threads)
+        timings = {}
+        best = None
+        with warnings.catch_warnings():
+            # TracerWarnings about shape checks in Python code
+            warnings.simplefilter('ignore')
+            candidates = self.candidates(model, example)
+        for name, (module, cl) in candidates.items():
+            x = example.contiguous(
+                memory_format=torch.channels_last) if cl else example
+            with torch.inference_mode():
+                ms = _median_ms(lambda: module(x))
+            timings[name] = ms
+            if best is None or ms < timings[best[0]]:
+                best = (name, module, cl)
+        name, module, cl = best
+        self.info = dict(
+            chosen=name,
+            **{
+                f'trial_ms[{k}]': f'{v:.2f}'
+                for k, v in timings.items()
+            })
+
+        def run(x: np.ndarray) -> np.ndarray:
+            t = torch.from_numpy(x)
+            if cl:
+                t = t.contiguous(memory_format=torch.channels_last)
+            with torch.inference_mode():
+                return module(t).numpy()
+
+        return run
+
+
+def export_onnx(model: nn.Module,
+                example: torch.Tensor,
+                path: str,
+                opset: int = 17,
+                output_names: Optional[List[str]] = None) -> str:
+    """Export with TorchScript-based ``torch.onnx.export`` (static shape).
+
+    Args:
+        model (nn.Module): Eval-mode model taking one tensor.
+        example (torch.Tensor): Example input (its shape is baked in).
+        path (str): Output ``.onnx``.
+        opset (int): ONNX opset. Defaults to 17.
+        output_names (list[str], optional): Output names.
+
+    Returns:
+        str: ``path``.
+    """
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        torch.onnx.export(
+            model,
+            example,
+            path,
+            opset_version=opset,
+            input_names=['input'],
+            output_names=output_names,
+            dynamo=False)
+    return path
+
+
+class _OnnxBackend(Backend):
+    requires = 'onnx'
+
+    def _export(self, model, example) -> str:
+        self._tmp = tempfile.TemporaryDirectory()
+        return export_onnx(model, example,
+                           osp.join(self._tmp.name, 'model.onnx'))
+
+
+class OnnxRuntimeBackend(_OnnxBackend):
+    """ONNX Runtime, CPU execution provider."""
+    name = 'onnxruntime'
+    requires = 'onnxruntime'
+
+    def prepare(self, model, example):
+        import onnxruntime as ort
+        path = self._export(model, example)
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = self.threads
+        opts.inter_op_num_threads = 1
+        opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        opts.graph_optimization_level = \
+            ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        session = ort.InferenceSession(
+            path, opts, providers=['CPUExecutionProvider'])
+        name = session.get_inputs()[0].name
+        self.info = dict(version=ort.__version__)
+        return lambda x: session.run(None, {name: x})[0]
+
+
+class OpenVINOBackend(_OnnxBackend):
+    """OpenVINO CPU plugin, latency hint, one stream."""
+    name = 'openvino'
+    requires = 'openvino'
+
+    def prepare(self, model, example):
+        import openvino as ov
+        path = self._export(model, example)
+        compiled = ov.Core().compile_model(
+            path, 'CPU', {
+                'INFERENCE_NUM_THREADS': self.threads,
+                'PERFORMANCE_HINT': 'LATENCY',
+                'NUM_STREAMS': 1,
+                'INFERENCE_PRECISION_HINT': 'f32',
+            })
+        request = compiled.create_infer_request()
+        self.info = dict(version=ov.__version__)
+
+        def run(x: np.ndarray) -> np.ndarray:
+            return request.infer({0: x})[0]
+
+        return run
+
+
+class PaddleInferenceBackend(Backend):
+    """Paddle Inference + MKLDNN on a Paddle network (``nn.Layer``)."""
+    name = 'paddle-inference'
+    requires = 'paddle'
+
+    def prepare(self, model, example):
+        """``model`` is a Paddle layer; ``example`` a numpy array."""
+        import glob
+
+        import paddle
+        from paddle import inference
+        from paddle.static import InputSpec
+        self._tmp = tempfile.TemporaryDirectory()
+        prefix = osp.join(self._tmp.name, 'inference')
+        model.eval()
+        paddle.jit.save(
+            model,
+            prefix,
+            input_spec=[InputSpec(list(example.shape), 'float32', 'x')])
+        graph = [
+            f for f in glob.glob(prefix + '.*')
+            if f.endswith(('.json', '.pdmodel'))
+        ][0]
+        config = inference.Config(graph, prefix + '.pdiparams')
+        config.disable_gpu()
+        config.enable_mkldnn()
+        config.set_cpu_math_library_num_threads(self.threads)
+        config.switch_ir_optim(True)
+        config.disable_glog_info()
+        predictor = inference.create_predictor(config)
+        inp = predictor.get_input_handle(predictor.get_input_names()[0])
+        out = predictor.get_output_handle(predictor.get_output_names()[0])
+        self.info = dict(version=paddle.__version__, mkldnn='on')
+
+        def run(x: np.ndarray) -> np.ndarray:
+            inp.copy_from_cpu(x)
+            predictor.run()
+            return out.copy_to_cpu()
+
+        return run
+
+
+BACKENDS = {
+    cls.name: cls
+    for cls in (EagerBackend, TorchTunedBackend, OnnxRuntimeBackend,
+                OpenVINOBackend, PaddleInferenceBackend)
+}

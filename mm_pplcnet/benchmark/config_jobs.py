@@ -1,0 +1,180 @@
+"""Benchmark jobs for any mmpretrain / mmdet / mmseg config of ours.
+
+The whole model is measured at the config's test input size: the network
+alone (``_forward``: backbone, neck, head, raw outputs) on every backend,
+and for detectors and segmentors also with post-processing (``predict``:
+box decoding + NMS, or resizing the logits to the image) on PyTorch eager.
+"""
+import os.path as osp
+from typing import List, Optional, Sequence, Tuple
+
+import torch
+from torch import nn
+
+from ..utils.randomize import randomize_
+from .runner import Job
+
+
+def _walk(obj):
+    if isinstance(obj, dict):
+        yield obj
+        for v in obj.values():
+            yield from _walk(v)
+    elif isinstance(obj, (list, tuple)):
+        for v in obj:
+            yield from _walk(v)
+
+
+def test_input_shape(cfg) -> Tuple[int, int]:
+    """(H, W) that the config's test pipeline feeds the network."""
+    pipeline = cfg.get('test_pipeline') or cfg.get('test_dataloader', {}).get(
+        'dataset', {}).get('pipeline', [])
+    size = None
+    for step in _walk(pipeline):
+        kind = step.get('type', '')
+        if kind in ('Resize', 'RandomResize') and 'scale' in step:
+            scale = step['scale']
+            if isinstance(scale, int):
+                size = (scale, scale)
+            elif step.get('keep_ratio') and cfg.get('default_scope') == \
+                    'mmseg':
+                # mmseg's Cityscapes test Resize (2048, 1024) keeps the
+                # 2:1 images at 1024x2048 (H, W)
+                size = (min(scale), max(scale))
+            else:
+                size = (scale[1], scale[0])  # (W, H) -> (H, W)
+        elif kind in ('CenterCrop', ) and 'crop_size' in step:
+            crop = step['crop_size']
+            size = (crop, crop) if isinstance(crop, int) else (crop[1],
+                                                               crop[0])
+        elif kind == 'ResizeEdge' and 'scale' in step and size is None:
+            size = (step['scale'], step['scale'])
+    if size is None:
+        raise ValueError('cannot tell the test input size from the config; '
+                         'pass --shape H W')
+    return size
+
+
+class RawForward(nn.Module):
+    """``_forward`` of an mm model, outputs flattened into one tensor so
+    that every backend returns one array to compare."""
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.model(x, mode='tensor')
+        flat = []
+        for t in _flatten(out):
+            flat.append(t.reshape(-1))
+        return torch.cat(flat)
+
+
+def _flatten(out):
+    if isinstance(out, torch.Tensor):
+        yield out
+    elif isinstance(out, (list, tuple)):
+        for o in out:
+            yield from _flatten(o)
+    elif isinstance(out, dict):
+        for k in sorted(out):
+            yield from _flatten(out[k])
+
+
+class PredictForward(nn.Module):
+    """``predict`` with post-processing; returns a small tensor summary
+    (scores or the label map) so it can be timed like the others."""
+
+    def __init__(self, model: nn.Module, scope: str, shape) -> None:
+        super().__init__()
+        self.model = model
+        self.scope = scope
+        self.shape = tuple(shape)
+
+    def _samples(self, n: int):
+        h, w = self.shape
+        meta = dict(
+            img_shape=(h, w),
+            ori_shape=(h, w),
+            pad_shape=(h, w),
+            batch_input_shape=(h, w),
+            scale_factor=(1.0, 1.0),
+            padding_size=(0, 0, 0, 0))
+        if self.scope == 'mmdet':
+            from mmdet.structures import DetDataSample
+            return [DetDataSample(metainfo=meta) for _ in range(n)]
+        from mmseg.structures import SegDataSample
+        return [SegDataSample(metainfo=meta) for _ in range(n)]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        results = self.model(x, self._samples(x.shape[0]), mode='predict')
+        if self.scope == 'mmdet':
+            return torch.cat(
+                [r.pred_instances.scores.reshape(-1).float() for r in results])
+        return torch.stack(
+            [r.pred_sem_seg.data.float().reshape(-1) for r in results])
+
+
+def config_jobs(config: str,
+                shape: Optional[Sequence[int]] = None,
+                checkpoint: Optional[str] = None,
+                batch: int = 1) -> List[Job]:
+    """Jobs for one config: the network, and with post-processing.
+
+    Args:
+        config (str): Config file.
+        shape (Sequence[int], optional): (H, W); the test size by default.
+        checkpoint (str, optional): Weights to load (random otherwise).
+        batch (int): Batch size. Defaults to 1.
+
+    Returns:
+        list[Job]: One or two jobs.
+    """
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmengine.runner import load_checkpoint
+
+    import mm_pplcnet  # noqa: F401
+    if not osp.isfile(config):
+        raise FileNotFoundError(f'config {config!r} does not exist')
+    cfg = Config.fromfile(config)
+    scope = cfg.get('default_scope', 'mmpretrain')
+    init_default_scope(scope)
+    if cfg.get('custom_imports'):
+        from mmengine.utils import import_modules_from_strings
+        import_modules_from_strings(**cfg.custom_imports)
+    hw = tuple(shape) if shape else test_input_shape(cfg)
+    registry = __import__(f'{scope}.registry', fromlist=['MODELS']).MODELS
+    name = osp.splitext(osp.basename(config))[0]
+    family = str(cfg.model.get('backbone', {}).get('type', scope))
+
+    def build() -> nn.Module:
+        model = registry.build(cfg.model)
+        # init_cfg (pretrained files) is not applied: random weights of
+        # realistic scale, or --checkpoint
+        if checkpoint:
+            load_checkpoint(model, checkpoint, map_location='cpu')
+        else:
+            randomize_(model)
+        return model.eval()
+
+    input_shape = (batch, 3, *hw)
+    jobs = [
+        Job(name=name,
+            family=family,
+            build=lambda: RawForward(build()),
+            input_shape=input_shape,
+            extra=dict(config=config, part='network'))
+    ]
+    if scope in ('mmdet', 'mmseg'):
+        jobs.append(
+            Job(name=name + ' +post',
+                family=family,
+                build=lambda: PredictForward(build(), scope, hw),
+                input_shape=input_shape,
+                extra=dict(
+                    config=config,
+                    part='with post-processing',
+                    eager_only=True)))
+    return jobs

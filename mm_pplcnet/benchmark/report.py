@@ -1,0 +1,143 @@
+"""Benchmark reports: a text table, JSON, CSV and a latency plot."""
+import csv
+import json
+import os
+import os.path as osp
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from .runner import Row
+
+
+def _fmt(value, spec: str, empty: str = '-') -> str:
+    return empty if value is None else format(value, spec)
+
+
+def table(rows: Sequence[Row]) -> str:
+    """A fixed-width table of every row."""
+    head = ('model', 'backend', 'thr', 'params', 'FLOPs(P)', 'MACs',
+            'median ms', 'min-max ms', 'img/s', 'top-1', 'max|diff|')
+    lines = []
+    for r in rows:
+        s = r.summary()
+        if r.error:
+            timing = ('-', 'skipped: ' + r.error[:60], '-')
+        else:
+            timing = (_fmt(s.get('median_ms'), '.2f'),
+                      f"{s.get('min_ms', 0):.2f}-{s.get('max_ms', 0):.2f}",
+                      _fmt(s.get('images_per_s'), '.0f'))
+        lines.append(
+            (r.model, r.backend, str(r.threads), f'{r.params / 1e6:.2f}M',
+             f'{r.paddle_flops / 1e6:.1f}M', f'{r.macs / 1e6:.1f}M', *timing,
+             _fmt(r.top1, '.2f'), _fmt(r.max_abs_diff, '.1e')))
+    widths = [
+        max(len(head[i]), *(len(ln[i])
+                            for ln in lines)) if lines else len(head[i])
+        for i in range(len(head))
+    ]
+    out = ['  '.join(h.ljust(w) for h, w in zip(head, widths))]
+    out.append('  '.join('-' * w for w in widths))
+    for ln in lines:
+        out.append('  '.join(c.ljust(w) for c, w in zip(ln, widths)))
+    return '\n'.join(out)
+
+
+def find(rows: Sequence[Row], model: str, backend: str,
+         threads: int) -> Optional[Row]:
+    """The measured row for (model, backend, threads), if any."""
+    for r in rows:
+        if (r.model, r.backend, r.threads) == (model, backend,
+                                               threads) and r.times_ms:
+            return r
+    return None
+
+
+def fastest(
+    rows: Sequence[Row],
+    model: str,
+    threads: int,
+    exclude: Tuple[str, ...] = ('paddle-inference', )
+) -> Optional[Row]:
+    """Our fastest backend's row for a model."""
+    cands = [
+        r for r in rows if r.model == model and r.threads == threads
+        and r.times_ms and r.backend not in exclude
+    ]
+    return min(cands, key=lambda r: r.median_ms) if cands else None
+
+
+def write_json(rows: Sequence[Row], path: str, meta: dict,
+               checks: List[dict]) -> None:
+    """Write all rows (summarised), the machine info and the checks."""
+    with open(path, 'w') as f:
+        json.dump(
+            dict(meta=meta, checks=checks, rows=[r.summary() for r in rows]),
+            f,
+            indent=2)
+
+
+def write_csv(rows: Sequence[Row], path: str) -> None:
+    """One line per row."""
+    keys = [
+        'model', 'family', 'backend', 'threads', 'input_shape', 'params',
+        'macs', 'paddle_flops', 'top1', 'median_ms', 'min_ms', 'max_ms',
+        'p90_ms', 'images_per_s', 'samples', 'max_abs_diff', 'error'
+    ]
+    with open(path, 'w', newline='') as f:
+        writer = csv.DictWriter(f, keys, extrasaction='ignore')
+        writer.writeheader()
+        for r in rows:
+            s = r.summary()
+            s['input_shape'] = 'x'.join(map(str, r.input_shape))
+            writer.writerow(s)
+
+
+def plot(rows: Sequence[Row],
+         path: str,
+         threads: int,
+         command: str,
+         title: str = 'ImageNet top-1 against measured CPU latency') -> bool:
+    """Top-1 against latency, one line per family and backend, like the
+    PP-LCNet paper's figure. Returns False when nothing has a top-1."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+
+    series: Dict[Tuple[str, str], List[Row]] = {}
+    for r in rows:
+        if r.threads == threads and r.times_ms and r.top1 is not None:
+            series.setdefault((r.family, r.backend), []).append(r)
+    if not series:
+        return False
+    fig, ax = plt.subplots(figsize=(9, 6))
+    markers = 'os^Dv<>p*h'
+    families = sorted({f for f, _ in series})
+    styles = ['-', '--', ':', '-.', (0, (5, 1))]
+    backends = sorted({b for _, b in series})
+    for (family, backend), pts in sorted(series.items()):
+        pts = sorted(pts, key=lambda r: r.median_ms)
+        xs = [r.median_ms for r in pts]
+        ys = [r.top1 for r in pts]
+        ax.plot(
+            xs,
+            ys,
+            marker=markers[families.index(family) % len(markers)],
+            linestyle=styles[backends.index(backend) % len(styles)],
+            label=f'{family} ({backend})')
+        if backend == backends[0]:
+            for r in pts:
+                ax.annotate(
+                    r.model.split('-')[-1], (r.median_ms, r.top1),
+                    fontsize=7,
+                    xytext=(3, -9),
+                    textcoords='offset points')
+    ax.set_xlabel(f'median latency, ms (batch 1, {threads} thread(s))')
+    ax.set_ylabel('ImageNet top-1, % (published)')
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.text(0.01, 0.01, command, fontsize=7, family='monospace')
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    os.makedirs(osp.dirname(path) or '.', exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return True

@@ -1,0 +1,208 @@
+"""The default benchmark: ImageNet classifiers at 224x224, batch 1.
+
+Weights are random (He-normal, random BN statistics: O(1) activations, as
+trained networks have; timing does not depend on the values, the output
+checks do).
+
+PP-LCNet at its 8 published scales and PaddleClas' MobileNetV3 small /
+large at 5 scales, with the top-1 PaddleClas publishes for the weights our
+converters read, and the latency targets of the PP-LCNet comparison.
+"""
+from typing import Dict, List, Optional, Sequence
+
+import torch
+from torch import nn
+
+from ..utils.randomize import randomize_
+from .runner import Job, Row
+
+PPLCNET_SCALES = (0.25, 0.35, 0.5, 0.75, 1.0, 1.5, 2.0, 2.5)
+MNV3_SCALES = (0.35, 0.5, 0.75, 1.0, 1.25)
+
+# PaddleClas ImageNet top-1 (../shared/reference/pplcnet.md; MobileNetV3:
+# PaddleClas model zoo, the same figures PaddleX lists rounded to 0.1)
+TOP1 = {
+    'PP-LCNet-0.25x': 51.86,
+    'PP-LCNet-0.35x': 58.09,
+    'PP-LCNet-0.5x': 63.14,
+    'PP-LCNet-0.75x': 68.18,
+    'PP-LCNet-1.0x': 71.32,
+    'PP-LCNet-1.5x': 73.71,
+    'PP-LCNet-2.0x': 75.18,
+    'PP-LCNet-2.5x': 76.60,
+    'MobileNetV3-small-0.35x': 53.03,
+    'MobileNetV3-small-0.5x': 59.21,
+    'MobileNetV3-small-0.75x': 66.02,
+    'MobileNetV3-small-1.0x': 68.24,
+    'MobileNetV3-small-1.25x': 70.67,
+    'MobileNetV3-large-0.35x': 64.32,
+    'MobileNetV3-large-0.5x': 69.24,
+    'MobileNetV3-large-0.75x': 73.14,
+    'MobileNetV3-large-1.0x': 75.32,
+    'MobileNetV3-large-1.25x': 76.41,
+}
+# PaddleClas' latency (Xeon Gold 6148, MKLDNN, batch 1), where published
+PAPER_MS = {
+    'PP-LCNet-0.25x': 1.74,
+    'PP-LCNet-0.35x': 1.92,
+    'PP-LCNet-0.5x': 2.05,
+    'PP-LCNet-0.75x': 2.29,
+    'PP-LCNet-1.0x': 2.46,
+    'PP-LCNet-1.5x': 3.19,
+    'PP-LCNet-2.0x': 4.27,
+    'PP-LCNet-2.5x': 5.39,
+    'MobileNetV3-small-0.35x': 3.02,
+    'MobileNetV3-large-0.35x': 3.68,
+    'MobileNetV3-small-1.25x': 3.95,
+}
+# (LCNet, MobileNetV3, max latency ratio on the same backend, the paper's)
+PAIRS = (
+    ('PP-LCNet-1.0x', 'MobileNetV3-small-1.25x', 0.90, 0.62),
+    ('PP-LCNet-0.5x', 'MobileNetV3-large-0.35x', 0.68, 0.56),
+)
+# our fastest backend on PP-LCNet-1x against Paddle Inference (MKLDNN)
+PADDLE_RATIO_MODEL, PADDLE_RATIO_MAX = 'PP-LCNet-1.0x', 0.75
+
+
+class TensorClassifier(nn.Module):
+    """An mmpretrain classifier as ``logits = f(images)`` (for tracing)."""
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model(x, mode='tensor')
+
+
+def _pplcnet_job(scale: float) -> Job:
+    from ..converters.pplcnet import build_classifier, paddle_pplcnet_to_mm
+    from ..reference import paddle as paddle_ref
+
+    def to_torch(paddle_model) -> nn.Module:
+        model = build_classifier(scale, 1000)
+        model.load_state_dict(
+            paddle_pplcnet_to_mm(paddle_ref.state_dict_numpy(paddle_model)))
+        return TensorClassifier(model).eval()
+
+    def paddle_build():
+        model = paddle_ref.build_ppcls_pplcnet(scale)
+        paddle_ref.randomize_paddle_(model)
+        return model
+
+    name = f'PP-LCNet-{scale}x'
+    return Job(
+        name=name,
+        family='PP-LCNet',
+        build=lambda: TensorClassifier(
+            randomize_(build_classifier(scale, 1000))),
+        top1=TOP1.get(name),
+        paddle_build=paddle_build,
+        paddle_to_torch=to_torch,
+        extra=dict(paper_ms=PAPER_MS.get(name)))
+
+
+def _mnv3_job(arch: str, scale: float) -> Job:
+    from ..converters.mobilenet_v3 import (build_mobilenet_v3_classifier,
+                                           paddle_mobilenet_v3_to_mm)
+    from ..reference import paddle as paddle_ref
+
+    def paddle_build():
+        mod = paddle_ref.import_ppcls(
+            'ppcls.arch.backbone.legendary_models.mobilenet_v3')
+        name = f'MobileNetV3_{arch}_x{scale:.2f}'.rstrip('0').replace('.', '_')
+        name = name + '0' if name.endswith('_') else name
+        model = getattr(mod, name)(pretrained=False)
+        paddle_ref.randomize_paddle_(model)
+        return model
+
+    def to_torch(paddle_model) -> nn.Module:
+        model = build_mobilenet_v3_classifier(arch, scale, 1000)
+        model.load_state_dict(
+            paddle_mobilenet_v3_to_mm(
+                paddle_ref.state_dict_numpy(paddle_model)))
+        return TensorClassifier(model).eval()
+
+    name = f'MobileNetV3-{arch}-{scale}x'
+    return Job(
+        name=name,
+        family=f'MobileNetV3-{arch}',
+        build=lambda: TensorClassifier(
+            randomize_(build_mobilenet_v3_classifier(arch, scale, 1000))),
+        top1=TOP1.get(name),
+        paddle_build=paddle_build,
+        paddle_to_torch=to_torch,
+        extra=dict(paper_ms=PAPER_MS.get(name)))
+
+
+def default_jobs(models: Optional[Sequence[str]] = None) -> List[Job]:
+    """The 18 classifiers, or those whose name contains one of ``models``.
+
+    Args:
+        models (Sequence[str], optional): Name filters, e.g.
+            ``['PP-LCNet-1.0x', 'small-1.25x']``.
+
+    Returns:
+        list[Job]: The jobs.
+    """
+    jobs = [_pplcnet_job(s) for s in PPLCNET_SCALES]
+    jobs += [
+        _mnv3_job(arch, s) for arch in ('small', 'large') for s in MNV3_SCALES
+    ]
+    if models:
+        jobs = [j for j in jobs if any(m in j.name for m in models)]
+        if not jobs:
+            raise ValueError(f'no default model matches {list(models)}; '
+                             f'names look like {TOP1_NAMES[:3]}')
+    return jobs
+
+
+TOP1_NAMES = list(TOP1)
+
+
+def checks(rows: Sequence[Row], threads: Sequence[int]) -> List[dict]:
+    """The speed targets, measured: PP-LCNet against MobileNetV3 on the
+    same backend, and our fastest backend against Paddle Inference."""
+    from .report import fastest, find
+    out: List[dict] = []
+    backends = sorted({r.backend for r in rows if r.times_ms})
+    for n in threads:
+        for lcnet, mnv3, limit, paper in PAIRS:
+            for backend in backends:
+                a, b = find(rows, lcnet, backend,
+                            n), find(rows, mnv3, backend, n)
+                if a and b:
+                    ratio = a.median_ms / b.median_ms
+                    out.append(
+                        dict(
+                            check=f'{lcnet} / {mnv3} latency',
+                            backend=backend,
+                            threads=n,
+                            value=round(ratio, 3),
+                            target=f'<= {limit} (paper {paper})',
+                            passed=ratio <= limit))
+        ours = fastest(rows, PADDLE_RATIO_MODEL, n)
+        ref = find(rows, PADDLE_RATIO_MODEL, 'paddle-inference', n)
+        if ours and ref:
+            ratio = ours.median_ms / ref.median_ms
+            out.append(
+                dict(
+                    check=f'{PADDLE_RATIO_MODEL}: fastest ours '
+                    f'({ours.backend}) / Paddle Inference MKLDNN',
+                    backend=ours.backend,
+                    threads=n,
+                    value=round(ratio, 3),
+                    target=f'<= {PADDLE_RATIO_MAX}',
+                    passed=ratio <= PADDLE_RATIO_MAX))
+    return out
+
+
+def format_checks(results: Sequence[Dict]) -> str:
+    """Human-readable lines for the checks."""
+    lines = []
+    for c in results:
+        mark = 'PASS' if c['passed'] else 'MISS'
+        lines.append(f"[{mark}] {c['check']} [{c['backend']}, "
+                     f"{c['threads']} thr]: {c['value']:.3f} "
+                     f"(target {c['target']})")
+    return '\n'.join(lines)
