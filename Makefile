@@ -16,13 +16,16 @@ install-tests:
 run: install
 	bash scripts/run_main.sh
 
+SRC := mm_pplcnet tools tests configs setup.py
+
 lint: install-tests
 	$(PY) -m ruff check .
-	$(PY) -m yapf --diff -r mm_pplcnet tools tests configs setup.py
+	$(PY) -m isort --check-only --diff $(SRC)
+	$(PY) -m yapf --diff -r $(SRC)
 
 format:
-	$(PY) -m ruff check --fix --select I .
-	$(PY) -m yapf -i -r mm_pplcnet tools tests configs setup.py
+	$(PY) -m isort $(SRC)
+	$(PY) -m yapf -i -r $(SRC)
 
 test: lint
 	$(PY) -m pytest tests

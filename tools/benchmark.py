@@ -9,7 +9,8 @@
     python tools/benchmark.py --models PP-LCNet-1.0x small-1.25x \
         --backends eager onnxruntime
     # any of our mmpretrain / mmdet / mmseg configs at its test size
-    python tools/benchmark.py --config configs/pplcnet/pplcnet-x1.0_4xb512_in1k.py
+    python tools/benchmark.py \
+        --config configs/pplcnet/pplcnet-x1.0_4xb512_in1k.py
 
 Writes benchmark.{json,csv,txt} and benchmark.png (top-1 against latency)
 to --out-dir. Every backend's outputs are checked against PyTorch eager

@@ -5,8 +5,9 @@ convolution ``out_elements * (in_channels / groups * k_h * k_w + bias)``,
 BatchNorm ``2 * elements``, linear ``in_features * out_elements`` and
 adaptive average pooling ``(pooled window + 1) * out_elements``;
 activations and element-wise ops count zero. With these rules PP-LCNet x1.0
-gives PaddleClas' published 160.81M. MACs count only the multiply-adds of convolutions and linear
-layers (what mmengine's / fvcore's counters report as "FLOPs").
+gives PaddleClas' published 160.81M. MACs count only the multiply-adds of
+convolutions and linear layers (what mmengine's / fvcore's counters report
+as "FLOPs").
 """
 from dataclasses import dataclass
 from typing import Callable, Optional, Sequence

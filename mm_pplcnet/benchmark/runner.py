@@ -6,13 +6,13 @@ import platform
 import random
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, List, Optional, Sequence
 
 import numpy as np
 import torch
 from torch import nn
 
-from .backends import BACKENDS, Runner
+from .backends import BACKENDS
 from .flops import count_complexity
 
 
@@ -139,6 +139,7 @@ def run_benchmark(jobs: Sequence[Job],
                   warmup: int = 10,
                   tol: float = 1e-3,
                   seed: int = 0,
+                  settle: float = 0.3,
                   progress: bool = True,
                   log: Callable[[str], None] = print) -> List[Row]:
     """Measure every job on every backend at every thread count.
@@ -155,6 +156,8 @@ def run_benchmark(jobs: Sequence[Job],
         tol (float): Output tolerance against eager, relative to
             ``max(1, max |eager output|)``. Defaults to 1e-3.
         seed (int): Input and order seed. Defaults to 0.
+        settle (float): Seconds of idle time between backends within a
+            round. Defaults to 0.3.
         progress (bool): Show a progress bar. Defaults to True.
         log (Callable): Where messages go. Defaults to print.
 
@@ -225,15 +228,27 @@ def run_benchmark(jobs: Sequence[Job],
                         f'{row.error}')
     bar.close()
 
-    order = list(range(len(pairs)))
-    random.seed(seed)
+    # Rounds: every pair runs `iters` timed calls per round. Pairs are
+    # grouped by backend (library); groups and pairs within them come in a
+    # new random order each round, and the machine settles between groups:
+    # OpenMP / MKL worker threads keep spinning for up to ~200 ms after a
+    # library's last call (Paddle's do, measurably), which would otherwise
+    # slow whichever library runs next.
+    groups = {}
+    for pair in pairs:
+        groups.setdefault(pair[0].backend, []).append(pair)
+    rnd = random.Random(seed)
     for _ in tqdm(range(rounds), desc='measure', disable=not progress):
-        random.shuffle(order)
-        for i in order:
-            row, run, x, backend = pairs[i]
-            torch.set_num_threads(row.threads)
-            for _ in range(iters):
-                start = time.perf_counter()
-                run(x)
-                row.times_ms.append((time.perf_counter() - start) * 1e3)
+        names = list(groups)
+        rnd.shuffle(names)
+        for name in names:
+            group = list(groups[name])
+            rnd.shuffle(group)
+            for row, run, x, _ in group:
+                torch.set_num_threads(row.threads)
+                for _ in range(iters):
+                    start = time.perf_counter()
+                    run(x)
+                    row.times_ms.append((time.perf_counter() - start) * 1e3)
+            time.sleep(settle)
     return rows

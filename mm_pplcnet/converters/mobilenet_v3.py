@@ -15,16 +15,9 @@ import torch
 from ..models.backbones.base import parse_scale
 from ..models.backbones.paddle_mobilenet_v3 import PaddleMobileNetV3
 from ..models.layers import make_divisible
-from .common import (
-    PADDLE_DROPOUT_P,
-    build_mm_classifier,
-    check_and_save,
-    first_dims,
-    load_pdparams,
-    match_variant,
-    paddle_classifier_to_mm,
-    paddle_scale_name,
-)
+from .common import (PADDLE_DROPOUT_P, build_mm_classifier, check_and_save,
+                     first_dims, load_pdparams, match_variant,
+                     paddle_classifier_to_mm, paddle_scale_name)
 
 ARCHS = ('small', 'large')
 MV3_SCALES = (0.35, 0.5, 0.75, 1.0, 1.25)

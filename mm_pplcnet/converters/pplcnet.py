@@ -13,14 +13,8 @@ import torch
 
 from ..models.backbones.pplcnet import PPLCNet
 from ..models.layers import make_divisible
-from .common import (
-    PADDLE_DROPOUT_P,
-    build_mm_classifier,
-    first_dims,
-    match_variant,
-    paddle_classifier_to_mm,
-    paddle_scale_name,
-)
+from .common import (PADDLE_DROPOUT_P, build_mm_classifier, first_dims,
+                     match_variant, paddle_classifier_to_mm, paddle_scale_name)
 
 PUBLISHED_SCALES = (0.25, 0.35, 0.5, 0.75, 1.0, 1.5, 2.0, 2.5)
 PADDLE_URL = ('https://paddle-imagenet-models-name.bj.bcebos.com/dygraph/'

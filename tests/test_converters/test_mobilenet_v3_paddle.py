@@ -6,12 +6,10 @@ import pytest
 import torch
 from helpers import max_abs_diff
 
-from mm_pplcnet.converters import (
-    build_mobilenet_v3_classifier,
-    convert_mobilenet_v3,
-    paddle_mobilenet_v3_to_mm,
-    paddle_mobilenet_v3_url,
-)
+from mm_pplcnet.converters import (build_mobilenet_v3_classifier,
+                                   convert_mobilenet_v3,
+                                   paddle_mobilenet_v3_to_mm,
+                                   paddle_mobilenet_v3_url)
 from mm_pplcnet.converters.mobilenet_v3 import parse_variant
 
 paddle_ref = pytest.importorskip('mm_pplcnet.reference.paddle')

@@ -13,12 +13,8 @@ from mmengine.registry import MODELS
 from torch import nn
 
 from ..layers import HSIGMOID_SLOPE_1_6, DepthwiseSeparable, make_divisible
-from .base import (
-    PaddleBackbone,
-    is_odd_kernel,
-    is_positive_int,
-    parse_scale,  # noqa: F401 (imported from here before)
-)
+from .base import parse_scale  # noqa: F401 (imported from here before)
+from .base import PaddleBackbone, is_odd_kernel, is_positive_int
 
 Block = Sequence  # [kernel_size, out_channels, stride, use_se]
 
