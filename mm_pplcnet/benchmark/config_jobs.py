@@ -25,7 +25,7 @@ def _walk(obj):
             yield from _walk(v)
 
 
-def test_input_shape(cfg) -> Tuple[int, int]:
+def config_input_shape(cfg) -> Tuple[int, int]:
     """(H, W) that the config's test pipeline feeds the network."""
     pipeline = cfg.get('test_pipeline') or cfg.get('test_dataloader', {}).get(
         'dataset', {}).get('pipeline', [])
@@ -144,7 +144,7 @@ def config_jobs(config: str,
     if cfg.get('custom_imports'):
         from mmengine.utils import import_modules_from_strings
         import_modules_from_strings(**cfg.custom_imports)
-    hw = tuple(shape) if shape else test_input_shape(cfg)
+    hw = tuple(shape) if shape else config_input_shape(cfg)
     registry = __import__(f'{scope}.registry', fromlist=['MODELS']).MODELS
     name = osp.splitext(osp.basename(config))[0]
     family = str(cfg.model.get('backbone', {}).get('type', scope))

@@ -1,0 +1,101 @@
+"""ONNX export of our models, verified with ONNX Runtime."""
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..benchmark.backends import export_onnx
+from ..benchmark.config_jobs import _flatten, config_input_shape
+
+
+class _Outputs(nn.Module):
+    """``model(x, mode='tensor')`` (or a backbone) with a flat tuple of
+    outputs, named ``output0`` ... in the ONNX graph."""
+
+    def __init__(self, model: nn.Module, backbone_only: bool) -> None:
+        super().__init__()
+        self.model = model
+        self.backbone_only = backbone_only
+
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        if self.backbone_only:
+            out = self.model.backbone(x)
+        else:
+            out = self.model(x, mode='tensor')
+        return tuple(_flatten(out))
+
+
+def build_export_model(
+        config: str,
+        checkpoint: Optional[str] = None,
+        backbone_only: bool = False) -> Tuple[nn.Module, Tuple[int, int], str]:
+    """Build the model of an mmpretrain / mmdet / mmseg config for export.
+
+    Args:
+        config (str): Config file.
+        checkpoint (str, optional): Weights; random ones (realistic scale)
+            when None.
+        backbone_only (bool): Export only the backbone (its feature maps).
+
+    Returns:
+        tuple: The exportable module, the config's test (H, W), the scope.
+    """
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmengine.runner import load_checkpoint
+    from mmengine.utils import import_modules_from_strings
+
+    import mm_pplcnet  # noqa: F401
+    from ..utils.randomize import randomize_
+    cfg = Config.fromfile(config)
+    scope = cfg.get('default_scope', 'mmpretrain')
+    init_default_scope(scope)
+    if cfg.get('custom_imports'):
+        import_modules_from_strings(**cfg.custom_imports)
+    registry = __import__(f'{scope}.registry', fromlist=['MODELS']).MODELS
+    model = registry.build(cfg.model)
+    if checkpoint:
+        load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
+    else:
+        randomize_(model)
+    return _Outputs(model.eval(),
+                    backbone_only), config_input_shape(cfg), scope
+
+
+def export_and_check(model: nn.Module,
+                     path: str,
+                     shape: Sequence[int],
+                     opset: int = 17,
+                     tol: float = 1e-4,
+                     seed: int = 0) -> Dict[str, object]:
+    """Export ``model`` to ONNX and compare ONNX Runtime with PyTorch.
+
+    Args:
+        model (nn.Module): Eval-mode module returning a tuple of tensors.
+        path (str): Output ``.onnx``.
+        shape (Sequence[int]): Input shape (N, C, H, W), fixed in the graph.
+        opset (int): Opset. Defaults to 17.
+        tol (float): Largest allowed absolute difference. Defaults to 1e-4.
+        seed (int): Seed of the check input.
+
+    Returns:
+        dict: ``max_abs_diff`` per output and the output shapes.
+    """
+    import onnx
+    import onnxruntime as ort
+    x = torch.from_numpy(
+        np.random.default_rng(seed).standard_normal(shape).astype('f4'))
+    with torch.no_grad():
+        expected: List[torch.Tensor] = list(model(x))
+    names = [f'output{i}' for i in range(len(expected))]
+    export_onnx(model, x, path, opset=opset, output_names=names)
+    onnx.checker.check_model(path)
+    session = ort.InferenceSession(path, providers=['CPUExecutionProvider'])
+    got = session.run(None, {'input': x.numpy()})
+    diffs = [float(np.abs(e.numpy() - g).max()) for e, g in zip(expected, got)]
+    worst = max(diffs)
+    if not worst < tol:
+        raise RuntimeError(f'ONNX Runtime differs from PyTorch by {worst:.3g}'
+                           f' (tolerance {tol}) in {path}')
+    return dict(max_abs_diff=diffs, shapes=[tuple(e.shape) for e in expected])

@@ -1,0 +1,205 @@
+"""The benchmark's logic: complexity counts, backends that agree with
+PyTorch, reports written. No timing assertions."""
+import csv
+import json
+
+import pytest
+import torch
+from conftest import CONFIGS, TOOLS, run_tool
+from torch import nn
+
+from mm_pplcnet.benchmark import (BACKENDS, Job, Row, checks,
+                                  config_input_shape, config_jobs,
+                                  count_complexity, default_jobs, fold_bn,
+                                  report, run_benchmark)
+from mm_pplcnet.benchmark.zoo import TensorClassifier, _mnv3_job
+from mm_pplcnet.converters.pplcnet import build_classifier
+from mm_pplcnet.utils.randomize import randomize_
+
+# PaddleClas' published FLOPs (M) of PP-LCNet, ../shared/reference/pplcnet.md
+PADDLE_FLOPS = {
+    0.25: 18.25,
+    0.35: 29.46,
+    0.5: 47.28,
+    0.75: 98.82,
+    1.0: 160.81,
+    1.5: 341.86,
+    2.0: 590,
+    2.5: 906,
+}
+
+
+@pytest.mark.parametrize('scale', sorted(PADDLE_FLOPS))
+def test_paddle_style_flops_match_published(scale):
+    model = TensorClassifier(build_classifier(scale, 1000))
+    c = count_complexity(model)
+    # published to 0.01M up to x1.5 (x1.5: 341.85 counted, 341.86
+    # published), to 1M above
+    tol = 0.015 if scale <= 1.5 else 0.5
+    assert abs(c.paddle_flops / 1e6 - PADDLE_FLOPS[scale]) <= tol
+    assert c.macs < c.paddle_flops
+
+
+def test_fold_bn_keeps_outputs():
+    model = randomize_(build_classifier(0.5, 10)).eval()
+    folded = fold_bn(model)
+    assert not any(
+        isinstance(m, nn.BatchNorm2d) for m in folded.backbone.modules())
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        a = model(x, mode='tensor')
+        b = folded(x, mode='tensor')
+    assert a.abs().max() > 0.1
+    assert torch.allclose(a, b, atol=1e-4)
+
+
+def tiny_job(name='tiny', family='PP-LCNet', top1=50.0):
+    return Job(
+        name=name,
+        family=family,
+        build=lambda: TensorClassifier(randomize_(build_classifier(0.25, 10))),
+        input_shape=(1, 3, 64, 64),
+        top1=top1)
+
+
+def test_every_backend_matches_eager_and_reports(tmp_path):
+    names = [
+        n for n, cls in BACKENDS.items()
+        if cls.available() and n != 'paddle-inference'
+    ]
+    assert {'eager', 'torch-tuned'} <= set(names)
+    rows = run_benchmark([tiny_job()],
+                         names,
+                         threads=[1],
+                         rounds=2,
+                         iters=2,
+                         warmup=1,
+                         settle=0,
+                         progress=False)
+    assert [r.backend for r in rows] == names
+    for r in rows:
+        assert r.error is None, r.error
+        assert r.max_abs_diff is not None and r.max_abs_diff < 1e-3
+        assert len(r.times_ms) == 4
+        assert r.params == sum(
+            p.numel() for p in build_classifier(0.25, 10).parameters())
+    tuned = rows[names.index('torch-tuned')]
+    assert tuned.info['chosen'] in {
+        k[len('trial_ms['):-1]
+        for k in tuned.info if k.startswith('trial')
+    }
+
+    report.write_json(rows, str(tmp_path / 'b.json'), {'cpu': 'x'}, [])
+    data = json.loads((tmp_path / 'b.json').read_text())
+    assert len(data['rows']) == len(names)
+    assert data['rows'][0]['samples'] == 4
+    report.write_csv(rows, str(tmp_path / 'b.csv'))
+    lines = list(csv.DictReader(open(tmp_path / 'b.csv')))
+    assert [ln['backend'] for ln in lines] == names
+    assert report.plot(rows, str(tmp_path / 'b.png'), 1, 'cmd')
+    assert (tmp_path / 'b.png').stat().st_size > 10_000
+    text = report.table(rows)
+    assert 'tiny' in text and 'median ms' in text
+
+
+def test_unknown_backend_and_failed_check_are_reported():
+
+    class Broken(TensorClassifier):
+
+        def forward(self, x):
+            return super().forward(x) + torch.rand(1)  # not deterministic
+
+    job = tiny_job()
+    job.build = lambda: Broken(randomize_(build_classifier(0.25, 10)))
+    messages = []
+    rows = run_benchmark([job], ['nope', 'torch-tuned'], [1],
+                         rounds=1,
+                         iters=1,
+                         warmup=0,
+                         settle=0,
+                         progress=False,
+                         log=messages.append)
+    assert 'unknown backend' in rows[0].error
+    assert 'differ from PyTorch eager' in rows[1].error
+    assert not rows[1].times_ms and len(messages) == 2
+
+
+def test_paddle_inference_row_is_checked(tmp_path):
+    pytest.importorskip('paddle')
+    job = [j for j in default_jobs(['PP-LCNet-0.25x'])][0]
+    job.input_shape = (1, 3, 96, 96)
+    rows = run_benchmark([job], ['paddle-inference'], [1],
+                         rounds=1,
+                         iters=2,
+                         warmup=1,
+                         settle=0,
+                         progress=False)
+    assert rows[0].error is None, rows[0].error
+    assert rows[0].max_abs_diff < 1e-3
+    assert rows[0].info['mkldnn'] == 'on'
+
+
+def test_mobilenet_v3_jobs_build_paddle_models():
+    pytest.importorskip('paddle')
+    job = _mnv3_job('small', 1.25)
+    assert job.top1 == 70.67 and job.family == 'MobileNetV3-small'
+    paddle_model = job.paddle_build()
+    torch_model = job.paddle_to_torch(paddle_model)
+    assert sum(p.numel() for p in torch_model.parameters()) == 3_627_370
+    assert len(default_jobs()) == 18
+
+
+def fake_row(model, backend, ms, threads=1):
+    return Row(
+        model=model,
+        family='',
+        backend=backend,
+        threads=threads,
+        input_shape=(1, 3, 224, 224),
+        times_ms=[ms])
+
+
+def test_checks_compute_ratios():
+    rows = [
+        fake_row('PP-LCNet-1.0x', 'onnxruntime', 8.0),
+        fake_row('MobileNetV3-small-1.25x', 'onnxruntime', 10.0),
+        fake_row('PP-LCNet-0.5x', 'onnxruntime', 7.0),
+        fake_row('MobileNetV3-large-0.35x', 'onnxruntime', 10.0),
+        fake_row('PP-LCNet-1.0x', 'paddle-inference', 10.0),
+    ]
+    out = {c['check'].split(' [')[0]: c for c in checks(rows, [1])}
+    pair1 = out['PP-LCNet-1.0x / MobileNetV3-small-1.25x latency']
+    assert pair1['value'] == 0.8 and pair1['passed']
+    pair2 = out['PP-LCNet-0.5x / MobileNetV3-large-0.35x latency']
+    assert pair2['value'] == 0.7 and not pair2['passed']
+    paddle = [c for c in out.values() if 'Paddle' in c['check']][0]
+    assert paddle['value'] == 0.8 and not paddle['passed']
+
+
+def test_config_jobs_and_input_size():
+    from mmengine.config import Config
+    cfg = str(CONFIGS / 'pplcnet' / 'pplcnet-x0.5_4xb512_in1k.py')
+    assert config_input_shape(Config.fromfile(cfg)) == (224, 224)
+    jobs = config_jobs(cfg, shape=(96, 96))
+    assert len(jobs) == 1 and jobs[0].input_shape == (1, 3, 96, 96)
+    out = jobs[0].build()(torch.randn(1, 3, 96, 96))
+    assert out.shape == (1000, )
+    with pytest.raises(FileNotFoundError):
+        config_jobs('nope.py')
+
+
+@pytest.mark.slow
+def test_tool_end_to_end(tmp_path):
+    out = run_tool([
+        TOOLS / 'benchmark.py', '--models', 'PP-LCNet-0.25x',
+        'MobileNetV3-small-0.35x', '--backends', 'eager', 'onnxruntime',
+        '--threads', '1', '--rounds', '1', '--iters', '2', '--warmup', '1',
+        '--out-dir', tmp_path, '--no-progress'
+    ],
+                   cwd=tmp_path)
+    assert 'PP-LCNet-0.25x' in out and 'MobileNetV3-small-0.35x' in out
+    for ext in ('json', 'csv', 'txt', 'png'):
+        assert (tmp_path / f'benchmark.{ext}').is_file()
+    meta = json.loads((tmp_path / 'benchmark.json').read_text())['meta']
+    assert meta['threads'] == [1] and 'torch' in meta['versions']
+    assert meta['command'].startswith('python tools/benchmark.py')
