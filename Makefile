@@ -1,20 +1,28 @@
 # mm_pplcnet: the commands the README shows.
-#   make run    set up (first time) and run the main job on built-in defaults
+#   make run    set up (first time) and run the main job on built-in
+#               defaults: the CPU benchmark (tools/benchmark.py)
 #   make test   set up with the test dependencies and run lint + tests
+#   make demo   set up and train + test PP-LCNet on a generated toy set
 VENV ?= .venv
 PY := $(VENV)/bin/python
 export VENV
 
-.PHONY: install install-tests run test lint format
+.PHONY: install install-benchmark install-tests run demo test lint format
 
 install:
 	bash scripts/install.sh
 
+install-benchmark:
+	bash scripts/install.sh --benchmark
+
 install-tests:
 	bash scripts/install.sh --tests
 
-run: install
+run: install-benchmark
 	bash scripts/run_main.sh
+
+demo: install
+	bash scripts/demo_train.sh
 
 SRC := mm_pplcnet tools tests configs setup.py
 

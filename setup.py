@@ -13,9 +13,15 @@ HERE = Path(__file__).parent
 
 
 def read_requirements(name: str) -> list:
-    """Read a requirements file, skipping comments and blank lines."""
-    lines = (HERE / 'requirements' / name).read_text().splitlines()
-    return [ln.strip() for ln in lines if ln.strip() and ln[0] != '#']
+    """Read a requirements file (following ``-r``), skipping comments."""
+    out = []
+    for line in (HERE / 'requirements' / name).read_text().splitlines():
+        line = line.strip()
+        if line.startswith('-r '):
+            out += read_requirements(line[3:].strip())
+        elif line and not line.startswith('#'):
+            out.append(line)
+    return out
 
 
 def read_version() -> str:
@@ -35,5 +41,8 @@ setup(
     packages=find_packages(exclude=('tests', 'tests.*', 'configs', 'tools')),
     python_requires='>=3.8',
     install_requires=read_requirements('runtime.txt'),
-    extras_require={'tests': read_requirements('tests.txt')},
+    extras_require={
+        'benchmark': read_requirements('benchmark.txt'),
+        'tests': read_requirements('tests.txt'),
+    },
 )

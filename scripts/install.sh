@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Install the pinned OpenMMLab stack and mm_pplcnet into a virtual env.
 #
-#   bash scripts/install.sh            # runtime stack (torch, mmcv, mm*)
-#   bash scripts/install.sh --tests    # + test deps (pytest, ruff, timm,
-#                                      #   paddlepaddle, paddleclas, ...)
+#   bash scripts/install.sh              # runtime stack (torch, mmcv, mm*)
+#   bash scripts/install.sh --benchmark  # + benchmark backends (ONNX
+#                                        #   Runtime, OpenVINO, Paddle)
+#   bash scripts/install.sh --tests      # + benchmark + test deps (pytest,
+#                                        #   lint, timm, paddledet, ...)
 #
 # Environment:
 #   VENV             where the virtual env lives (default: <repo>/.venv)
@@ -23,11 +25,13 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENV=${VENV:-$ROOT/.venv}
 PINS=$ROOT/requirements/pins.txt
+# extras level: 0 runtime, 1 + benchmark, 2 + tests
 WITH_TESTS=0
 for arg in "$@"; do
     case $arg in
-        --tests) WITH_TESTS=1 ;;
-        -h|--help) sed -n '2,21p' "${BASH_SOURCE[0]}"; exit 0 ;;
+        --benchmark) [ $WITH_TESTS -ge 1 ] || WITH_TESTS=1 ;;
+        --tests) WITH_TESTS=2 ;;
+        -h|--help) sed -n '2,23p' "${BASH_SOURCE[0]}"; exit 0 ;;
         *) echo "install.sh: unknown argument '$arg' (see --help)" >&2
            exit 2 ;;
     esac
@@ -54,8 +58,9 @@ stamp=$(cat "$PINS" "$ROOT/setup.py" "${BASH_SOURCE[0]}" \
         "$ROOT"/requirements/*.txt | sha256sum | cut -c1-16)
 stamp="$stamp tests=$WITH_TESTS"
 have=$(cat "$stamp_file" 2>/dev/null || true)
-if [ "$have" = "$stamp" ] || { [ $WITH_TESTS = 0 ] && \
-        [ "${have% tests=*}" = "${stamp% tests=*}" ]; }; then
+have_level=${have##* tests=}
+if [ "${have% tests=*}" = "${stamp% tests=*}" ] && \
+        [ "${have_level:-0}" -ge $WITH_TESTS ] 2>/dev/null; then
     log "stack already installed in $VENV (stamp $have); checking imports"
 else
     # ------------------------------------------------------ build tools
@@ -103,15 +108,20 @@ installed first and --no-build-isolation.'
         ftfy regex -r "$ROOT/requirements/runtime.txt"
     "${PIP[@]}" install -q --no-deps --no-build-isolation -e "$ROOT"
 
-    # ------------------------------------------------------------ tests
-    if [ $WITH_TESTS = 1 ]; then
-        log 'stage 5/5: test and parity dependencies (paddle, timm, ...)'
+    # ------------------------------------------------- benchmark / tests
+    # paddleclas / paddledet pin stale numpy and opencv: they are installed
+    # without deps beside the modules they really import.
+    if [ $WITH_TESTS = 2 ]; then
+        log 'stage 5/5: benchmark backends and test dependencies'
         "${PIP[@]}" install -q -c "$PINS" -r "$ROOT/requirements/tests.txt"
-        # paddleclas / paddledet pin stale numpy and opencv: install them
-        # without deps beside the modules they really import.
         "${PIP[@]}" install -q -c "$PINS" --no-deps paddleclas paddledet
+    elif [ $WITH_TESTS = 1 ]; then
+        log 'stage 5/5: benchmark backends (ONNX Runtime, OpenVINO, Paddle)'
+        "${PIP[@]}" install -q -c "$PINS" \
+            -r "$ROOT/requirements/benchmark.txt"
+        "${PIP[@]}" install -q -c "$PINS" --no-deps paddleclas
     else
-        log 'stage 5/5: skipped (test dependencies: --tests)'
+        log 'stage 5/5: skipped (extras: --benchmark, --tests)'
     fi
     echo "$stamp" > "$stamp_file"
 fi
@@ -131,14 +141,20 @@ checks = [
     ('mmpretrain', 'import mmpretrain'),
     ('mm_pplcnet', 'import mm_pplcnet'),
 ]
-if sys.argv[1] == '1':
+if sys.argv[1] in ('1', '2'):
     checks += [
-        ('pytest', 'import pytest'),
-        ('timm', 'import timm'),
+        ('onnxruntime', 'import onnxruntime'),
+        ('openvino', 'import openvino'),
         ('paddle', 'import paddle'),
         ('paddleclas', 'from mm_pplcnet.reference.paddle import '
          'import_ppcls; import_ppcls("ppcls.arch.backbone.'
          'legendary_models.pp_lcnet")'),
+    ]
+if sys.argv[1] == '2':
+    checks += [
+        ('pytest', 'import pytest'),
+        ('timm', 'import timm'),
+        ('isort / yapf / ruff', 'import isort, yapf, ruff'),
     ]
 failed = []
 for name, stmt in checks:

@@ -1,14 +1,11 @@
 #!/usr/bin/env bash
-# The main job on built-in defaults: generate the toy classification set,
-# train PP-LCNet x0.5 on it with tools/train.py, evaluate the checkpoint
-# with tools/test.py. (Called by `make run` after the install.)
+# The main job on built-in defaults: the CPU benchmark of PP-LCNet (8
+# scales) against PaddleClas' MobileNetV3 (10 variants) on every installed
+# backend, with PaddleClas' own networks on Paddle Inference as reference
+# rows. Writes outputs/benchmark/benchmark.{txt,json,csv,png}.
+# (`make run` installs the stack and the backends first, then runs this.)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PY=${VENV:-$ROOT/.venv}/bin/python
 cd "$ROOT"
-CFG=configs/pplcnet/pplcnet-x0.5_1xb16_toy-cls.py
-WORK=work_dirs/quickstart-cls
-[ -d data/toy_cls/train ] || "$PY" tools/misc/make_toy_data.py cls data/toy_cls
-rm -rf "$WORK"
-"$PY" tools/train.py "$CFG" --work-dir "$WORK"
-"$PY" tools/test.py "$CFG" "$WORK/iter_48.pth" --work-dir "$WORK/test"
+"$PY" tools/benchmark.py "$@"
