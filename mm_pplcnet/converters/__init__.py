@@ -4,6 +4,9 @@ from .common import (fetch, load_pdparams, load_torch_state_dict,
 from .mobilenet_v3 import (build_mobilenet_v3_classifier, convert_mobilenet_v3,
                            infer_arch_scale, paddle_mobilenet_v3_to_mm,
                            paddle_mobilenet_v3_url)
+from .picodet import (PICODET_SIZES, build_picodet, convert_picodet,
+                      infer_picodet_arch, paddle_picodet_to_mm,
+                      picodet_model_cfg)
 from .pplcnet import (PUBLISHED_SCALES, convert_pplcnet, infer_scale,
                       paddle_pplcnet_to_mm, paddle_url, timm_lcnet_to_mm)
 
@@ -12,5 +15,7 @@ __all__ = [
     'save_checkpoint', 'to_tensor_dict', 'PUBLISHED_SCALES', 'convert_pplcnet',
     'infer_scale', 'paddle_pplcnet_to_mm', 'paddle_url', 'timm_lcnet_to_mm',
     'build_mobilenet_v3_classifier', 'convert_mobilenet_v3',
-    'infer_arch_scale', 'paddle_mobilenet_v3_to_mm', 'paddle_mobilenet_v3_url'
+    'infer_arch_scale', 'paddle_mobilenet_v3_to_mm', 'paddle_mobilenet_v3_url',
+    'PICODET_SIZES', 'build_picodet', 'convert_picodet', 'infer_picodet_arch',
+    'paddle_picodet_to_mm', 'picodet_model_cfg'
 ]

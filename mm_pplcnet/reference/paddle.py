@@ -106,3 +106,87 @@ def paddle_forward(model, x: np.ndarray) -> np.ndarray:
 def state_dict_numpy(model) -> Dict[str, np.ndarray]:
     """A Paddle model's state dict as numpy arrays."""
     return {k: v.numpy() for k, v in model.state_dict().items()}
+
+
+def import_ppdet(module: str) -> ModuleType:
+    """Import a ``ppdet`` (paddledet) module, or explain how to get it.
+
+    Args:
+        module (str): e.g. ``'ppdet.modeling.heads.pico_head'``.
+
+    Returns:
+        ModuleType: The module.
+    """
+    require_paddle()
+    try:
+        return importlib.import_module(module)
+    except ImportError as err:
+        raise ImportError(
+            f'cannot import {module}: {err}. Install paddledet with `bash '
+            'scripts/install.sh --tests` (pip install --no-deps '
+            'paddledet==2.6.0 and the modules it imports)') from err
+
+
+def build_ppdet_picodet(scale: float,
+                        channels: int,
+                        num_convs: int,
+                        num_classes: int = 80,
+                        static_assigner_epoch: int = 100):
+    """PaddleDetection's own PicoDet v2 (LCNet + LCPAN + PicoHeadV2) with
+    the settings of ``configs/picodet/_base_/picodet_v2.yml``.
+
+    Random weights, never downloads. The result is ppdet's ``PicoDet``
+    architecture, so its state dict has the ``backbone.`` / ``neck.`` /
+    ``head.`` keys of a published ``.pdparams``.
+
+    Args:
+        scale (float): LCNet width multiplier.
+        channels (int): Neck and head channels.
+        num_convs (int): Blocks per head tower.
+        num_classes (int): Number of classes. Defaults to 80.
+        static_assigner_epoch (int): Epochs with ATSS. Defaults to 100.
+
+    Returns:
+        ppdet.modeling.architectures.PicoDet: The detector.
+    """
+    lcnet = import_ppdet('ppdet.modeling.backbones.lcnet')
+    lc_pan = import_ppdet('ppdet.modeling.necks.lc_pan')
+    pico = import_ppdet('ppdet.modeling.heads.pico_head')
+    assigners = import_ppdet('ppdet.modeling.assigners')
+    vfl = import_ppdet('ppdet.modeling.losses.varifocal_loss')
+    gfocal = import_ppdet('ppdet.modeling.losses.gfocal_loss')
+    iou = import_ppdet('ppdet.modeling.losses.iou_loss')
+    arch = import_ppdet('ppdet.modeling.architectures.picodet')
+    backbone = lcnet.LCNet(scale=scale, feature_maps=[3, 4, 5])
+    # LCPAN appends to its default spatial_scales list: pass a new one
+    neck = lc_pan.LCPAN(
+        backbone._out_channels,
+        channels,
+        num_features=4,
+        spatial_scales=[0.125, 0.0625, 0.03125])
+    head = pico.PicoHeadV2(
+        conv_feat=pico.PicoFeat(
+            feat_in=channels,
+            feat_out=channels,
+            num_convs=num_convs,
+            num_fpn_stride=4,
+            norm_type='bn',
+            share_cls_reg=True,
+            use_se=True),
+        num_classes=num_classes,
+        fpn_stride=[8, 16, 32, 64],
+        prior_prob=0.01,
+        feat_in_chan=channels,
+        reg_max=7,
+        cell_offset=0.5,
+        grid_cell_scale=5.0,
+        static_assigner_epoch=static_assigner_epoch,
+        use_align_head=True,
+        static_assigner=assigners.ATSSAssigner(
+            topk=9, num_classes=num_classes, force_gt_matching=False),
+        assigner=assigners.TaskAlignedAssigner(topk=13, alpha=1.0, beta=6.0),
+        loss_class=vfl.VarifocalLoss(
+            use_sigmoid=False, iou_weighted=True, loss_weight=1.0),
+        loss_dfl=gfocal.DistributionFocalLoss(loss_weight=0.5),
+        loss_bbox=iou.GIoULoss(loss_weight=2.5))
+    return arch.PicoDet(backbone, neck, head)

@@ -1,0 +1,272 @@
+"""Batched label assigners computing what PaddleDetection's do.
+
+PicoDet's targets come from PaddleDetection's ``ATSSAssigner`` (first
+epochs) and ``TaskAlignedAssigner``. mmdet's per-image assigners of the
+same names differ in details that change the targets: mmdet's ATSS keeps
+IoUs ``>=`` the threshold (Paddle: ``>``) and resolves an anchor claimed
+by several gts among the candidates only (Paddle: among all gts), and it
+has no soft IoU-with-prediction target; mmdet's task-aligned assigner
+applies the centre-in-gt test after the top-k (Paddle: before). These
+work on a whole batch with gts padded to the same count, in Paddle's
+order of operations.
+
+Shapes: ``B`` images, ``n`` (padded) gts per image, ``L`` priors, ``C``
+classes. Outputs: ``labels (B, L)`` (``num_classes`` for background),
+``bboxes (B, L, 4)``, ``scores (B, L, C)`` (soft one-hot targets) and the
+positive mask ``(B, n, L)``.
+"""
+from typing import List, NamedTuple, Optional, Sequence
+
+import torch
+import torch.nn.functional as F
+from mmdet.registry import TASK_UTILS
+from torch import Tensor
+
+
+class AssignResult(NamedTuple):
+    """Targets of a batch.
+
+    Attributes:
+        labels (Tensor): ``(B, L)`` class per prior, ``num_classes`` for
+            background.
+        bboxes (Tensor): ``(B, L, 4)`` assigned gt boxes (x1, y1, x2, y2).
+        scores (Tensor): ``(B, L, C)`` soft class targets.
+        pos_mask (Tensor): ``(B, n, L)`` 1 where a prior is assigned to a
+            gt.
+    """
+    labels: Tensor
+    bboxes: Tensor
+    scores: Tensor
+    pos_mask: Tensor
+
+
+def batch_iou(boxes1: Tensor, boxes2: Tensor, eps: float = 1e-9) -> Tensor:
+    """IoU of every pair, ``overlap / (area1 + area2 - overlap + eps)``.
+
+    Args:
+        boxes1 (Tensor): ``(..., M, 4)`` boxes.
+        boxes2 (Tensor): ``(..., N, 4)`` boxes.
+        eps (float): Added to the union. Defaults to 1e-9.
+
+    Returns:
+        Tensor: ``(..., M, N)`` IoUs.
+    """
+    b1 = boxes1.unsqueeze(-2)
+    b2 = boxes2.unsqueeze(-3)
+    lt = torch.maximum(b1[..., :2], b2[..., :2])
+    rb = torch.minimum(b1[..., 2:], b2[..., 2:])
+    overlap = (rb - lt).clamp(min=0).prod(-1)
+    area1 = (b1[..., 2:] - b1[..., :2]).clamp(min=0).prod(-1)
+    area2 = (b2[..., 2:] - b2[..., :2]).clamp(min=0).prod(-1)
+    return overlap / (area1 + area2 - overlap + eps)
+
+
+def points_in_boxes(points: Tensor,
+                    boxes: Tensor,
+                    eps: float = 1e-9) -> Tensor:
+    """Whether each point lies strictly inside each box.
+
+    Args:
+        points (Tensor): ``(L, 2)`` x, y.
+        boxes (Tensor): ``(B, n, 4)`` boxes.
+        eps (float): Margin. Defaults to 1e-9.
+
+    Returns:
+        Tensor: ``(B, n, L)`` float mask.
+    """
+    x, y = points[:, 0], points[:, 1]
+    x1, y1, x2, y2 = (boxes[..., i:i + 1] for i in range(4))
+    deltas = torch.stack([x - x1, y - y1, x2 - x, y2 - y], -1)
+    return (deltas.min(-1).values > eps).to(boxes.dtype)
+
+
+def _resolve_and_gather(pos_mask: Tensor, ious: Tensor, gt_labels: Tensor,
+                        gt_bboxes: Tensor, num_classes: int) -> tuple:
+    """Give a prior claimed by several gts to the gt of highest IoU (over
+    all gts, as Paddle), then gather labels, boxes and one-hot scores."""
+    num_gts = gt_bboxes.shape[1]
+    num_pos = pos_mask.sum(-2)
+    if num_pos.max() > 1:
+        multiple = (num_pos.unsqueeze(1) > 1).expand_as(pos_mask)
+        best = F.one_hot(ious.argmax(-2), num_gts).permute(0, 2, 1)
+        pos_mask = torch.where(multiple, best.to(pos_mask.dtype), pos_mask)
+        num_pos = pos_mask.sum(-2)
+    gt_index = pos_mask.argmax(-2)  # (B, L); 0 where there is no gt
+    labels = gt_labels.gather(1, gt_index)
+    labels = torch.where(num_pos > 0, labels,
+                         torch.full_like(labels, num_classes))
+    bboxes = gt_bboxes.gather(1, gt_index.unsqueeze(-1).expand(-1, -1, 4))
+    scores = F.one_hot(labels, num_classes + 1)[..., :num_classes]
+    return pos_mask, labels, bboxes, scores.to(gt_bboxes.dtype)
+
+
+def _empty(batch_size: int, num_priors: int, num_classes: int,
+           ref: Tensor) -> AssignResult:
+    """Targets of a batch without any gt."""
+    return AssignResult(
+        ref.new_full((batch_size, num_priors), num_classes, dtype=torch.long),
+        ref.new_zeros((batch_size, num_priors, 4)),
+        ref.new_zeros((batch_size, num_priors, num_classes)),
+        ref.new_zeros((batch_size, 0, num_priors)))
+
+
+@TASK_UTILS.register_module()
+class PaddleATSSAssigner:
+    """ATSS as PaddleDetection's ``ATSSAssigner`` computes it.
+
+    Per gt and level, the ``topk`` priors whose centres are closest to the
+    gt centre are candidates; those whose IoU with the gt is above (``>``)
+    the mean + std (unbiased) of the candidates' IoUs and whose centre is
+    inside the gt are positive; a prior positive for several gts goes to
+    the gt of highest prior IoU. With ``pred_bboxes`` the class target is
+    the IoU of the prediction with its gt (PicoDet's soft target).
+
+    Args:
+        topk (int): Candidates per level and gt. Defaults to 9.
+        num_classes (int): Number of classes. Defaults to 80.
+    """
+
+    def __init__(self, topk: int = 9, num_classes: int = 80) -> None:
+        self.topk = topk
+        self.num_classes = num_classes
+
+    @torch.no_grad()
+    def __call__(self,
+                 priors: Tensor,
+                 num_level_priors: Sequence[int],
+                 gt_labels: Tensor,
+                 gt_bboxes: Tensor,
+                 pad_mask: Tensor,
+                 pred_bboxes: Optional[Tensor] = None,
+                 gt_scores: Optional[Tensor] = None) -> AssignResult:
+        """Assign priors to gts.
+
+        Args:
+            priors (Tensor): ``(L, 4)`` prior boxes, all levels.
+            num_level_priors (Sequence[int]): Priors per level.
+            gt_labels (Tensor): ``(B, n)`` labels.
+            gt_bboxes (Tensor): ``(B, n, 4)`` boxes.
+            pad_mask (Tensor): ``(B, n)`` 1 for real gts, 0 for padding.
+            pred_bboxes (Tensor, optional): ``(B, L, 4)`` predicted boxes:
+                soft targets are their IoU with the assigned gt.
+            gt_scores (Tensor, optional): ``(B, n)`` gt scores used as
+                targets when ``pred_bboxes`` is None.
+
+        Returns:
+            AssignResult: The targets.
+        """
+        batch_size, num_gts = gt_bboxes.shape[:2]
+        num_priors = priors.shape[0]
+        if num_gts == 0:
+            return _empty(batch_size, num_priors, self.num_classes, priors)
+        pad = pad_mask.to(priors.dtype).unsqueeze(-1)
+        ious = batch_iou(gt_bboxes, priors.expand(batch_size, -1, -1), 1e-10)
+        gt_centers = (gt_bboxes[..., :2] + gt_bboxes[..., 2:]) / 2
+        prior_centers = (priors[:, :2] + priors[:, 2:]) / 2
+        distances = (gt_centers.unsqueeze(2) - prior_centers).norm(dim=-1)
+
+        in_topk = torch.zeros_like(ious)
+        topk_idxs: List[Tensor] = []
+        start = 0
+        for count in num_level_priors:
+            k = min(self.topk, count)
+            idx = distances[..., start:start + count].topk(
+                k, dim=-1, largest=False).indices + start
+            in_topk.scatter_(-1, idx, 1.0)
+            topk_idxs.append(idx)
+            start += count
+        in_topk = in_topk * pad
+        candidates = ious * in_topk
+        cand_ious = candidates.gather(-1, torch.cat(topk_idxs, -1))
+        threshold = cand_ious.mean(
+            -1, keepdim=True) + cand_ious.std(
+                -1, keepdim=True)
+        in_topk = torch.where(candidates > threshold, in_topk,
+                              torch.zeros_like(in_topk))
+        pos_mask = in_topk * points_in_boxes(prior_centers, gt_bboxes) * pad
+        pos_mask, labels, bboxes, scores = _resolve_and_gather(
+            pos_mask, ious, gt_labels, gt_bboxes, self.num_classes)
+        if pred_bboxes is not None:
+            pred_ious = batch_iou(gt_bboxes, pred_bboxes) * pos_mask
+            scores = scores * pred_ious.max(-2).values.unsqueeze(-1)
+        elif gt_scores is not None:
+            gt_index = pos_mask.argmax(-2)
+            gathered = gt_scores.gather(1, gt_index)
+            gathered = torch.where(
+                pos_mask.sum(-2) > 0, gathered, torch.zeros_like(gathered))
+            scores = scores * gathered.unsqueeze(-1)
+        return AssignResult(labels, bboxes, scores, pos_mask)
+
+
+@TASK_UTILS.register_module()
+class PaddleTaskAlignedAssigner:
+    """Task-aligned assignment as PaddleDetection's computes it.
+
+    The alignment metric is ``score ** alpha * IoU ** beta`` (score of the
+    gt's class, IoU of the predicted box). Per gt, the ``topk`` priors of
+    highest metric among those whose centre is inside the gt are positive
+    (the centre test comes first); a prior positive for several gts goes
+    to the gt of highest predicted IoU. The class target is the metric
+    divided by the gt's largest metric, times the gt's largest IoU.
+
+    Args:
+        topk (int): Positives per gt at most. Defaults to 13.
+        alpha (float): Exponent of the score. Defaults to 1.0.
+        beta (float): Exponent of the IoU. Defaults to 6.0.
+        num_classes (int): Number of classes. Defaults to 80.
+        eps (float): Guards the normalization. Defaults to 1e-9.
+    """
+
+    def __init__(self,
+                 topk: int = 13,
+                 alpha: float = 1.0,
+                 beta: float = 6.0,
+                 num_classes: int = 80,
+                 eps: float = 1e-9) -> None:
+        self.topk = topk
+        self.alpha = alpha
+        self.beta = beta
+        self.num_classes = num_classes
+        self.eps = eps
+
+    @torch.no_grad()
+    def __call__(self, pred_scores: Tensor, pred_bboxes: Tensor,
+                 prior_points: Tensor, gt_labels: Tensor, gt_bboxes: Tensor,
+                 pad_mask: Tensor) -> AssignResult:
+        """Assign priors to gts.
+
+        Args:
+            pred_scores (Tensor): ``(B, L, C)`` predicted probabilities.
+            pred_bboxes (Tensor): ``(B, L, 4)`` predicted boxes.
+            prior_points (Tensor): ``(L, 2)`` prior centres.
+            gt_labels (Tensor): ``(B, n)`` labels.
+            gt_bboxes (Tensor): ``(B, n, 4)`` boxes.
+            pad_mask (Tensor): ``(B, n)`` 1 for real gts, 0 for padding.
+
+        Returns:
+            AssignResult: The targets.
+        """
+        batch_size, num_gts = gt_bboxes.shape[:2]
+        num_priors = pred_scores.shape[1]
+        if num_gts == 0:
+            return _empty(batch_size, num_priors, self.num_classes,
+                          pred_scores)
+        pad = pad_mask.to(pred_scores.dtype).unsqueeze(-1)
+        ious = batch_iou(gt_bboxes, pred_bboxes)
+        gt_scores = pred_scores.permute(0, 2, 1).gather(
+            1,
+            gt_labels.unsqueeze(-1).expand(-1, -1, num_priors))
+        metrics = gt_scores.pow(self.alpha) * ious.pow(self.beta)
+        in_gts = points_in_boxes(prior_points, gt_bboxes)
+        k = min(self.topk, num_priors)
+        idx = (metrics * in_gts).topk(k, dim=-1).indices
+        in_topk = torch.zeros_like(metrics).scatter_(-1, idx, 1.0) * pad
+        pos_mask = in_topk * in_gts * pad
+        pos_mask, labels, bboxes, scores = _resolve_and_gather(
+            pos_mask, ious, gt_labels, gt_bboxes, self.num_classes)
+        metrics = metrics * pos_mask
+        max_metrics = metrics.max(-1, keepdim=True).values
+        max_ious = (ious * pos_mask).max(-1, keepdim=True).values
+        metrics = metrics / (max_metrics + self.eps) * max_ious
+        scores = scores * metrics.max(-2).values.unsqueeze(-1)
+        return AssignResult(labels, bboxes, scores, pos_mask)
