@@ -25,6 +25,7 @@ import sys
 from mm_pplcnet.benchmark import (BACKENDS, checks, config_jobs, default_jobs,
                                   format_checks, machine_info, physical_cores,
                                   report, run_benchmark)
+from mm_pplcnet.benchmark.profile import profile_missed_checks
 
 
 def parse_args() -> argparse.Namespace:
@@ -59,6 +60,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--iters', type=int, default=10)
     parser.add_argument('--warmup', type=int, default=10)
     parser.add_argument('--out-dir', default='outputs/benchmark')
+    parser.add_argument(
+        '--no-profile',
+        action='store_true',
+        help='do not profile the models of a missed speed check')
     parser.add_argument('--no-progress', action='store_true')
     return parser.parse_args()
 
@@ -108,6 +113,10 @@ def main() -> None:
     text = report.table(rows)
     if results:
         text += '\n\n' + format_checks(results)
+    profiles = [] if args.no_profile else profile_missed_checks(results, jobs)
+    meta['profiles'] = profiles
+    for block in profiles:
+        text += '\n\n' + block
     text += f'\n\n{meta["cpu"]}; reproduce with: {command}\n'
     print('\n' + text)
     with open(out + '.txt', 'w') as f:

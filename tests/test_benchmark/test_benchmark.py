@@ -203,3 +203,33 @@ def test_tool_end_to_end(tmp_path):
     meta = json.loads((tmp_path / 'benchmark.json').read_text())['meta']
     assert meta['threads'] == [1] and 'torch' in meta['versions']
     assert meta['command'].startswith('python tools/benchmark.py')
+
+
+@pytest.mark.parametrize('backend', ['eager', 'onnxruntime', 'openvino'])
+def test_profilers_break_time_down(backend):
+    import numpy as np
+
+    from mm_pplcnet.benchmark.profile import PROFILERS
+    if backend != 'eager' and not BACKENDS[backend].available():
+        pytest.skip(f'{backend} not installed')
+    model = tiny_job().build().eval()
+    x = np.zeros((1, 3, 64, 64), np.float32)
+    items = PROFILERS[backend](model, x, 1, runs=3)
+    assert items and all(ms >= 0 for _, ms in items)
+    names = ' '.join(op.lower() for op, _ in items)
+    assert 'conv' in names
+
+
+def test_missed_checks_are_profiled():
+    from mm_pplcnet.benchmark.profile import profile_missed_checks
+    jobs = [tiny_job('PP-LCNet-1.0x'), tiny_job('MobileNetV3-small-1.25x')]
+    check = dict(
+        check='PP-LCNet-1.0x / MobileNetV3-small-1.25x latency',
+        backend='eager',
+        threads=1,
+        value=1.2,
+        target='<= 0.9',
+        passed=False)
+    blocks = profile_missed_checks([check, dict(check, passed=True)], jobs)
+    assert len(blocks) == 1
+    assert 'PP-LCNet-1.0x:' in blocks[0] and 'ms' in blocks[0]
