@@ -190,3 +190,46 @@ def build_ppdet_picodet(scale: float,
         loss_dfl=gfocal.DistributionFocalLoss(loss_weight=0.5),
         loss_bbox=iou.GIoULoss(loss_weight=2.5))
     return arch.PicoDet(backbone, neck, head)
+
+
+def randomize_ppdet_picodet_(model, images: np.ndarray, seed: int = 0) -> None:
+    """:func:`randomize_paddle_` for a whole PicoDet, then BN statistics
+    measured on ``images``.
+
+    Random BN statistics do not normalize a 30-layer detector: its
+    activations grow to tens, and float32 rounding alone then differs by
+    more than 1e-4 between frameworks. Here each BN's running mean and
+    variance are those of its input on ``images`` (one training-mode pass
+    with momentum 0), while its scale and shift stay random, so every
+    layer carries an O(1) signal (the variances get + 0.05, so that no
+    channel that is nearly constant on the batch is amplified), and the
+    prediction convs are scaled up 4 times for logits of O(1).
+
+    Args:
+        model: ppdet's ``PicoDet`` (:func:`build_ppdet_picodet`).
+        images (np.ndarray): ``(N, 3, H, W)`` float32 calibration batch.
+        seed (int): Seed of the random weights. Defaults to 0.
+    """
+    paddle = require_paddle()
+    randomize_paddle_(model, seed)
+    bns = [
+        layer for layer in model.sublayers()
+        if isinstance(layer, paddle.nn.BatchNorm2D)
+    ]
+    momenta = [bn._momentum for bn in bns]
+    for bn in bns:
+        bn._momentum = 0.0
+    model.train()
+    with paddle.no_grad():
+        feats = model.neck(model.backbone({'image': paddle.to_tensor(images)}))
+        model.head.forward_train(feats)
+    for bn, momentum in zip(bns, momenta):
+        bn._momentum = momentum
+        # + 0.05: no channel that was (nearly) constant on the batch is
+        # scaled up by 1 / sqrt(eps)
+        bn._variance.set_value(bn._variance + 0.05)
+    # logits of O(1): class scores spread over (0, 1), peaked distributions
+    with paddle.no_grad():
+        for conv in (*model.head.head_cls_list, *model.head.head_reg_list):
+            conv.weight.set_value(conv.weight * 4.0)
+    model.eval()
