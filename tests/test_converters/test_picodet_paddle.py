@@ -24,7 +24,7 @@ from mmengine.config import Config
 from mmengine.logging import MessageHub
 from mmengine.structures import InstanceData
 
-from mm_pplcnet.converters import build_picodet
+from mm_pplcnet.converters import build_picodet, convert_picodet
 
 paddle_ref = pytest.importorskip('mm_pplcnet.reference.paddle')
 try:
@@ -74,7 +74,8 @@ def pair(request, tmp_path_factory):
         outs = ref.head.forward_train(feats)
     with torch.no_grad():
         ours = model.bbox_head(model.extract_feat(torch.from_numpy(images)))
-    return dict(ref=ref, model=model, feats=feats, outs=outs, ours=ours)
+    return dict(
+        ref=ref, model=model, feats=feats, outs=outs, ours=ours, src=src)
 
 
 def test_outputs_match_per_level(pair):
@@ -93,6 +94,25 @@ def test_outputs_match_per_level(pair):
         assert max_abs_diff(reg, ref_reg) < 1e-4
         start += n
     assert start == pscores.shape[1]
+
+
+def test_converter_errors_are_clear(pair, tmp_path):
+    import pickle
+    src, dst = pair['src'], str(tmp_path / 'out.pth')
+    other = 'xs' if pair['model'].bbox_head.in_channels == 96 else 's'
+    config = str(CONFIGS / 'picodet' / f'picodet-{other}_lcnet_416_coco.py')
+    with pytest.raises(ValueError, match='shape mismatches'):
+        convert_picodet(src, dst, config=config)
+    with pytest.raises(ValueError, match='80 classes, not 3'):
+        convert_picodet(src, dst, num_classes=3)
+    with open(src, 'rb') as f:
+        params = pickle.load(f)
+    params['head.extra_branch.weight'] = np.zeros(3, 'float32')
+    bad = str(tmp_path / 'bad.pdparams')
+    with open(bad, 'wb') as f:
+        pickle.dump(params, f)
+    with pytest.raises(KeyError, match='head.extra_branch.weight'):
+        convert_picodet(bad, dst)
 
 
 def test_trainable_parameters_match_paddle(pair):
@@ -251,3 +271,39 @@ def test_transforms_match_paddle_operators():
         np.testing.assert_allclose(
             ours['img'][..., ::-1], ref['image'], rtol=1e-5, atol=1e-3)
     assert cropped_any
+
+
+def test_weight_decay_where_paddle_applies_it(pair):
+    """Our optimizer config decays exactly the parameters Paddle's global
+    L2 regularizer reaches (no ``L2Decay(0.)`` of their own), with the
+    same learning rate everywhere."""
+    from mmengine.optim import build_optim_wrapper
+    from mmengine.registry import DefaultScope
+
+    from mm_pplcnet.converters.common import paddle_bn_name
+    from mm_pplcnet.converters.picodet import _map_key
+    cfg = Config.fromfile(
+        str(CONFIGS / 'picodet' / 'picodet-s_lcnet_416_coco.py'))
+    model = pair['model']
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        optim = build_optim_wrapper(model, cfg.optim_wrapper)
+    base_lr = cfg.optim_wrapper.optimizer.lr
+    groups = {
+        id(p): (g['weight_decay'], g['lr'])
+        for g in optim.param_groups
+        for p in g['params']
+    }
+    ours = dict(model.named_parameters())
+    checked = 0
+    for name, param in pair['ref'].named_parameters():
+        if param.stop_gradient or name.endswith('scale_reg'):
+            continue  # BN statistics, unused scalars
+        key = _map_key(paddle_bn_name(name))
+        assert key is not None, name
+        no_decay = getattr(param.regularizer, '_coeff', None) == 0.0
+        decay, lr = groups[id(ours[key])]
+        assert decay == (0.0 if no_decay else 4e-5), name
+        assert param.optimize_attr['learning_rate'] == 1.0
+        assert lr == base_lr
+        checked += 1
+    assert checked == len(ours)
