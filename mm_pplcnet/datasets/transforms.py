@@ -120,7 +120,14 @@ class PaddleRandomCrop(BaseTransform):
         return None
 
     def transform(self, results: dict) -> dict:
-        """Crop the image and its gts."""
+        """Crop the image and its gts.
+
+        Args:
+            results (dict): mmdet's result dict.
+
+        Returns:
+            dict: The same dict, cropped (or unchanged).
+        """
         gt_bboxes = results.get('gt_bboxes')
         if gt_bboxes is None or len(gt_bboxes) == 0:
             return results
@@ -233,7 +240,14 @@ class PaddleRandomDistort(BaseTransform):
         return (img @ matrix).astype(np.float32)
 
     def transform(self, results: dict) -> dict:
-        """Distort ``results['img']``."""
+        """Distort ``results['img']``.
+
+        Args:
+            results (dict): mmdet's result dict.
+
+        Returns:
+            dict: The same dict with a float32 image.
+        """
         img = results['img'].astype(np.float32)
         if self.to_rgb:
             img = img[..., ::-1]

@@ -69,7 +69,14 @@ class PaddleEMA(BaseAveragedModel):
         return key.replace('.', '__')
 
     def decay_at(self, step: int) -> float:
-        """The decay of update ``step`` (0 for the first)."""
+        """The decay of one update.
+
+        Args:
+            step (int): Update index (0 for the first).
+
+        Returns:
+            float: The decay.
+        """
         if self.decay_type == 'threshold':
             return min(self.decay, (1 + step) / (10 + step))
         if self.decay_type == 'exponential':

@@ -55,7 +55,14 @@ class PicoSE(BaseModule):
             channels, channels, 1, norm_cfg=norm_cfg, act_cfg=act_cfg)
 
     def forward(self, x: Tensor) -> Tensor:
-        """Apply the attention."""
+        """Apply the attention.
+
+        Args:
+            x (Tensor): ``(B, C, H, W)`` tower output.
+
+        Returns:
+            Tensor: The attended feature.
+        """
         weight = self.fc(F.adaptive_avg_pool2d(x, 1)).sigmoid()
         return self.conv(x * weight)
 
@@ -100,8 +107,16 @@ class PicoFeat(BaseModule):
             for _ in range(num_levels)) if use_se else None
 
     def forward(self, x: Tensor, level: int) -> Tuple[Tensor, Tensor]:
-        """Return the tower output and its attended version (the tower
-        output again without SE)."""
+        """Run the tower of one level.
+
+        Args:
+            x (Tensor): ``(B, C, H, W)`` neck output.
+            level (int): Level index.
+
+        Returns:
+            tuple[Tensor]: The tower output and its attended version (the
+            tower output again without SE).
+        """
         feat = self.towers[level](x)
         return feat, feat if self.se is None else self.se[level](feat)
 
@@ -306,7 +321,10 @@ class PicoHeadV2(BaseDenseHead):
         return cls_scores, bbox_preds
 
     def integral(self, dist: Tensor) -> Tensor:
-        """Expected distance of ``(..., 4 * (reg_max + 1))`` logits.
+        """Expected distances of the four side distributions.
+
+        Args:
+            dist (Tensor): ``(..., 4 * (reg_max + 1))`` logits.
 
         Returns:
             Tensor: ``(..., 4)`` distances in strides.
@@ -344,6 +362,13 @@ class PicoHeadV2(BaseDenseHead):
     @staticmethod
     def distance2bbox(points: Tensor, distances: Tensor) -> Tensor:
         """Boxes ``(x - l, y - t, x + r, y + b)`` (no clipping, as Paddle).
+
+        Args:
+            points (Tensor): ``(..., 2)`` centres.
+            distances (Tensor): ``(..., 4)`` left, top, right, bottom.
+
+        Returns:
+            Tensor: ``(..., 4)`` boxes.
         """
         return torch.cat(
             [points - distances[..., :2], points + distances[..., 2:]], -1)
@@ -351,13 +376,22 @@ class PicoHeadV2(BaseDenseHead):
     # -------------------------------------------------------------- train
     @staticmethod
     def current_epoch() -> int:
-        """The training epoch from mmengine's message hub (0 outside)."""
+        """The training epoch from mmengine's message hub.
+
+        Returns:
+            int: The epoch (0 outside a runner).
+        """
         epoch = MessageHub.get_current_instance().get_info('epoch')
         return 0 if epoch is None else int(epoch)
 
     def pad_gts(self, batch_gt_instances: Sequence[InstanceData],
                 device: torch.device) -> Tuple[Tensor, Tensor, Tensor]:
         """Stack the gts of a batch, padded with zeros.
+
+        Args:
+            batch_gt_instances (Sequence[InstanceData]): ``bboxes`` and
+                ``labels`` per image.
+            device (torch.device): Where the stacks go.
 
         Returns:
             tuple[Tensor]: labels ``(B, n)``, boxes ``(B, n, 4)`` and a
@@ -417,7 +451,14 @@ class PicoHeadV2(BaseDenseHead):
     def avg_factor(self, assigned_scores: Tensor) -> Tensor:
         """Paddle's normalizer: the sum of the soft targets, averaged over
         processes and at least 1 when distributed; on one process the raw
-        sum (1 if it is 0, where Paddle would divide by zero)."""
+        sum (1 if it is 0, where Paddle would divide by zero).
+
+        Args:
+            assigned_scores (Tensor): ``(B, L, C)`` soft targets.
+
+        Returns:
+            Tensor: The normalizer (no gradient).
+        """
         total = assigned_scores.sum().detach()
         if get_world_size() > 1:
             return reduce_mean(total).clamp(min=1)
