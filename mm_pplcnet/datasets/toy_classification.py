@@ -12,7 +12,8 @@ TOY_CLASSES = (('red_disc', (220, 40, 40)), ('green_square', (40, 200, 60)),
                                                                    40)))
 
 
-def _draw(draw: ImageDraw.ImageDraw, kind: int, box, colour) -> None:
+def draw_shape(draw: ImageDraw.ImageDraw, kind: int, box, colour) -> None:
+    """Fill a disc (0), square (1), triangle (2) or cross (3) in ``box``."""
     x0, y0, x1, y1 = box
     if kind == 0:
         draw.ellipse(box, fill=colour)
@@ -68,7 +69,7 @@ def make_toy_classification(root: str,
                 fill = tuple(
                     int(np.clip(c + j, 0, 255))
                     for c, j in zip(colour, jitter))
-                _draw(
+                draw_shape(
                     ImageDraw.Draw(img), label, (x0, y0, x0 + side, y0 + side),
                     fill)
                 img.save(osp.join(folder, f'{i:04d}.png'))

@@ -1,12 +1,13 @@
 """Generate a small dataset so that recipes run without downloads.
 
     python tools/misc/make_toy_data.py cls data/toy_cls
+    python tools/misc/make_toy_data.py coco data/toy_coco
 """
 import argparse
 
-from mm_pplcnet.datasets import make_toy_classification
+from mm_pplcnet.datasets import make_toy_classification, make_toy_coco
 
-MAKERS = {'cls': make_toy_classification}
+MAKERS = {'cls': make_toy_classification, 'coco': make_toy_coco}
 
 
 def main() -> None:
