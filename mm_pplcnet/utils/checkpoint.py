@@ -1,7 +1,7 @@
 """Checkpoint helpers: strict, readable loading of (partial) weights."""
 import os.path as osp
 from collections import OrderedDict
-from typing import Dict, Optional
+from typing import Dict, Optional, Sequence
 
 import torch
 import torch.nn as nn
@@ -124,10 +124,12 @@ def check_state_dict(module: nn.Module,
     raise ValueError('\n'.join(lines))
 
 
-def load_pretrained_strict(module: nn.Module,
-                           checkpoint: str,
-                           prefix: Optional[str] = None,
-                           map_location: str = 'cpu') -> None:
+def load_pretrained_strict(
+    module: nn.Module,
+    checkpoint: str,
+    prefix: Optional[str] = None,
+    map_location: str = 'cpu',
+    skip: Sequence[str] = ()) -> None:
     """Load ``checkpoint`` into ``module``; every key must match.
 
     This is what the backbones do for
@@ -140,10 +142,16 @@ def load_pretrained_strict(module: nn.Module,
         checkpoint (str): Path or URL of the checkpoint.
         prefix (str, optional): Key prefix to select and strip.
         map_location (str): Where to map tensors. Defaults to 'cpu'.
+        skip (Sequence[str]): Checkpoint keys starting with these are
+            dropped first (parts of the pretrained network that this
+            configuration of the module leaves out). Defaults to none.
     """
     source = f'checkpoint {checkpoint!r}'
     state_dict = state_dict_with_prefix(
         read_checkpoint(checkpoint, map_location), prefix, source)
+    if skip:
+        state_dict = OrderedDict((k, v) for k, v in state_dict.items()
+                                 if not k.startswith(tuple(skip)))
     check_state_dict(module, state_dict, source)
     module.load_state_dict(state_dict, strict=False)
     print_log(

@@ -227,10 +227,15 @@ class PaddleBackbone(BaseModule):
                 self,
                 cfg['checkpoint'],
                 prefix=cfg.get('prefix'),
-                map_location=cfg.get('map_location', 'cpu'))
+                map_location=cfg.get('map_location', 'cpu'),
+                skip=self._unused_pretrained_keys())
             self._is_init = True
             return
         super().init_weights()
+
+    def _unused_pretrained_keys(self) -> Sequence[str]:
+        """Prefixes of pretrained keys this configuration does not use."""
+        return ()
 
     def _frozen_modules(self) -> List[nn.Module]:
         """The stem and the stages below ``frozen_stages``."""

@@ -79,6 +79,11 @@ class PaddleMobileNetV3(PaddleBackbone):
         last_channels (int, optional): Width of ``last_second_conv``
             before scaling (Paddle's ``class_squeeze``). None gives six
             times the last block's width: 960 for large, 576 for small.
+        with_last_conv (bool): Build ``last_second_conv`` at the end of
+            stage 4 (as the classifier does). PaddleDetection's PicoDet
+            and SSDLite take the last block's output instead (160 x scale
+            for large): set False; ImageNet checkpoints then load with
+            their ``last_second_conv`` weights skipped. Defaults to True.
         out_indices (Sequence[int]): Stages whose outputs are returned
             (negative indices count from the end). Defaults to ``(4, )``.
         frozen_stages (int): Freeze (no gradient, BN in eval mode) the stem
@@ -156,6 +161,7 @@ class PaddleMobileNetV3(PaddleBackbone):
                  scale: Union[float, str] = 1.0,
                  stem_channels: int = 16,
                  last_channels: Optional[int] = None,
+                 with_last_conv: bool = True,
                  out_indices: Sequence[int] = (4, ),
                  frozen_stages: int = -1,
                  strides: Optional[Sequence[int]] = None,
@@ -220,11 +226,19 @@ class PaddleMobileNetV3(PaddleBackbone):
             self.stage_blocks.append((start, len(blocks)))
             self.out_channels.append(in_channels)
         self.blocks = nn.Sequential(*blocks)
-        self.last_channels = make_divisible(last_channels * self.scale)
-        self.last_second_conv = ConvModule(
-            in_channels, self.last_channels, 1, act_cfg=act_cfg, **common)
-        self.out_channels[-1] = self.last_channels
+        self.with_last_conv = with_last_conv
+        self.last_second_conv = None
+        if with_last_conv:
+            self.last_channels = make_divisible(last_channels * self.scale)
+            self.last_second_conv = ConvModule(
+                in_channels, self.last_channels, 1, act_cfg=act_cfg, **common)
+            self.out_channels[-1] = self.last_channels
         self._freeze_stages()
+
+    def _unused_pretrained_keys(self) -> Sequence[str]:
+        # ImageNet checkpoints hold last_second_conv; detection necks that
+        # take the last block's output (PicoDet) leave it out
+        return () if self.with_last_conv else ('last_second_conv.', )
 
     @staticmethod
     def _block_ok(block) -> bool:
@@ -256,7 +270,7 @@ class PaddleMobileNetV3(PaddleBackbone):
     def _stage_modules(self, index: int) -> List[nn.Module]:
         start, end = self.stage_blocks[index]
         modules = [self.blocks[k] for k in range(start, end)]
-        if index == len(self.stage_blocks) - 1:
+        if index == len(self.stage_blocks) - 1 and self.with_last_conv:
             modules.append(self.last_second_conv)
         return modules
 

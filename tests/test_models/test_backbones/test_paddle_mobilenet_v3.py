@@ -371,3 +371,30 @@ def test_pretrained_is_strict(tmp_path):
             type='Pretrained', checkpoint=str(ckpt), prefix='backbone.'))
     with pytest.raises(ValueError, match='shape mismatches'):
         wrong.init_weights()
+
+
+def test_without_last_conv_for_detection(tmp_path):
+    """PicoDet's MobileNetV3 stops at the last block (160 x scale for
+    large); ImageNet weights still load, minus last_second_conv."""
+    full = PaddleMobileNetV3(arch='large', scale=0.75, out_indices=(2, 3, 4))
+    ckpt = str(tmp_path / 'in1k.pth')
+    torch.save(
+        {
+            'state_dict': {
+                'backbone.' + k: v
+                for k, v in full.state_dict().items()
+            }
+        }, ckpt)
+    model = PaddleMobileNetV3(
+        arch='large',
+        scale=0.75,
+        with_last_conv=False,
+        out_indices=(2, 3, 4),
+        init_cfg=dict(type='Pretrained', checkpoint=ckpt, prefix='backbone.'))
+    model.init_weights()
+    assert model.last_second_conv is None
+    assert model.out_channels[2:] == [32, 88, 120]
+    outs = model.eval()(torch.randn(1, 3, 64, 64))
+    assert [o.shape[1] for o in outs] == [32, 88, 120]
+    for k, v in model.state_dict().items():
+        assert torch.equal(v, full.state_dict()[k]), k
