@@ -55,8 +55,20 @@ def test_config_list():
     expected = [
         f'picodet-{s}_lcnet_{r}_coco.py' for s in SIZES for r in (320, 416)
     ]
-    expected += ['picodet-l_lcnet_640_coco.py', 'picodet_pplcnet_1x_coco.py']
+    expected += ['picodet-l_lcnet_640_coco.py'] + list(COMPARISON)
     assert names == sorted(expected)
+
+
+# the seed's backbone comparison, all with the S-416 head: config ->
+# (backbone type, scale, C3 / C4 / C5 widths)
+COMPARISON = {
+    'picodet_pplcnet_1x_coco.py': ('PPLCNet', 1.0, [128, 256, 512]),
+    'picodet_pplcnet-x0.5_416_coco.py': ('PPLCNet', 0.5, [64, 128, 256]),
+    'picodet_paddle-mobilenet-v3-large-x0.35_416_coco.py':
+    ('PaddleMobileNetV3', 0.35, [16, 40, 56]),
+    'picodet_paddle-mobilenet-v3-large-x0.75_416_coco.py':
+    ('PaddleMobileNetV3', 0.75, [32, 88, 120]),
+}
 
 
 @pytest.mark.parametrize('path', ALL_CONFIGS, ids=osp.basename)
@@ -69,9 +81,16 @@ def test_config_builds_with_paddle_recipe(path):
     if size in SIZES:
         assert count(model) == TRAINABLE[size]
         assert cfg.model.backbone.scale == SIZES[size][0]
-    else:  # LCNet x1.0 with the S head
-        assert cfg.model.backbone.scale == 1.0
+    else:  # the backbone comparison, S head
+        kind, scale, widths = COMPARISON[name]
+        assert cfg.model.backbone.type == kind
+        assert cfg.model.backbone.scale == scale
+        assert list(model.backbone.out_channels[2:]) == widths
+        assert cfg.model.neck.in_channels == widths
         assert cfg.model.bbox_head.in_channels == 96
+        with torch.no_grad():
+            outs = model.eval()(torch.randn(1, 3, 128, 128), mode='tensor')
+        assert len(outs[0]) == 4  # four levels, strides 8 ... 64
     assert cfg.model.backbone.init_cfg is None  # nothing downloads
     # Paddle's lr rule: 0.00125 x total batch on 4 GPUs
     batch = cfg.train_dataloader.batch_size
