@@ -86,7 +86,8 @@ def test_two_process_cpu_training(toy_cls, tmp_path):
         'default_hooks.checkpoint.interval=4',
         'default_hooks.logger.interval=1'
     ],
-                   cwd=tmp_path)
+                   cwd=tmp_path,
+                   env=dict(OMP_NUM_THREADS='1'))
     assert 'Distributed launcher: pytorch' in log or 'world_size: 2' in log
     assert [i for i, _ in losses(log)] == [1, 2, 3, 4]
     assert (work / 'iter_4.pth').is_file()
