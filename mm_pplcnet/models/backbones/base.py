@@ -4,9 +4,11 @@ Argument checks with clear errors, strict ``Pretrained`` loading, frozen
 stages and ``norm_eval``. Subclasses list the modules to freeze in
 :meth:`PaddleBackbone._frozen_modules`.
 """
+import math
 import re
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
+import torch
 from mmengine.model import BaseModule
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
@@ -31,7 +33,7 @@ def parse_scale(scale: Union[int, float, str]) -> float:
         match = re.fullmatch(r'x?(\d+)(?:[._](\d+))?x?', scale.strip())
         if match:
             value = float(f'{match[1]}.{match[2] or 0}')
-    if value is None or not value > 0:
+    if value is None or not (value > 0 and math.isfinite(value)):
         raise ValueError(
             f'unknown scale {scale!r}: give a positive width multiplier '
             "such as 0.5 or 1.0, or a Paddle-style name such as 'x0_5'.")
@@ -162,7 +164,7 @@ class PaddleBackbone(BaseModule):
                             f'ints, got {out_indices!r}')
         result = []
         for index in out_indices:
-            if not (isinstance(index, int)
+            if not (isinstance(index, int) and not isinstance(index, bool)
                     and -num_stages <= index < num_stages):
                 where = f' ({stages})' if stages else ''
                 raise ValueError(
@@ -211,14 +213,22 @@ class PaddleBackbone(BaseModule):
             raise ValueError(f'{name} needs one value per stage '
                              f'({len(default)}), got {values}')
         for v in values:
-            if not isinstance(v, int) or v < 1 or (allowed
-                                                   and v not in allowed):
+            if not is_positive_int(v) or (allowed and v not in allowed):
                 raise ValueError(
                     f'{name} {values} has {v!r}; allowed: '
                     f'{allowed if allowed else "positive integers"}')
         return values
 
     # ---------------------------------------------------------- contract
+    def _check_input(self, x: torch.Tensor) -> None:
+        """Raise a clear error for anything but a batch of RGB images."""
+        if torch.jit.is_tracing() or torch.jit.is_scripting():
+            return
+        if x.dim() != 4 or x.shape[1] != 3:
+            raise ValueError(
+                f'{type(self).__name__} takes a batch of RGB images of '
+                f'shape (N, 3, H, W), got {tuple(x.shape)}')
+
     def init_weights(self) -> None:
         """Initialize weights; ``Pretrained`` init_cfg loads strictly."""
         cfg = self.init_cfg

@@ -247,7 +247,8 @@ class PaddleMobileNetV3(PaddleBackbone):
         kernel_size, mid, out, use_se, act, stride = block
         return (is_odd_kernel(kernel_size) and is_positive_int(mid)
                 and is_positive_int(out) and isinstance(use_se, (bool, int))
-                and block_act_cfg(act) is not None and stride in (1, 2))
+                and block_act_cfg(act) is not None and stride in (1, 2)
+                and not isinstance(stride, bool))
 
     def _default_strides(self) -> List[int]:
         # stage 0: the stem; then the first block of each stage
@@ -276,6 +277,7 @@ class PaddleMobileNetV3(PaddleBackbone):
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         """Return the outputs of the stages in ``out_indices``."""
+        self._check_input(x)
         x = self.conv(x)
         outs = []
         for i in range(len(self.stage_blocks)):

@@ -114,6 +114,9 @@ class PPLCNet(PaddleBackbone):
         super().__init__(init_cfg=init_cfg)
         self._setup(scale, arch, out_indices, frozen_stages, strides,
                     dilations, norm_eval, with_cp)
+        if not is_positive_int(stem_channels):
+            raise ValueError('stem_channels must be a positive int, got '
+                             f'{stem_channels!r}')
 
         self.stem_channels = make_divisible(stem_channels * self.scale)
         self.conv1 = ConvModule(
@@ -141,6 +144,7 @@ class PPLCNet(PaddleBackbone):
                         stride=self.strides[i] if j == 0 else stride,
                         dilation=self.dilations[i],
                         se_cfg=se_cfg if use_se else None,
+                        conv_cfg=conv_cfg,
                         norm_cfg=norm_cfg,
                         act_cfg=act_cfg,
                         with_cp=with_cp))
@@ -155,7 +159,8 @@ class PPLCNet(PaddleBackbone):
     def _block_ok(block) -> bool:
         return (isinstance(block, (list, tuple)) and len(block) == 4
                 and is_odd_kernel(block[0]) and is_positive_int(block[1])
-                and block[2] in (1, 2) and isinstance(block[3], (bool, int)))
+                and block[2] in (1, 2) and not isinstance(block[2], bool)
+                and isinstance(block[3], (bool, int)))
 
     def _default_strides(self) -> List[int]:
         return [stage[0][2] for stage in self.arch]
@@ -177,6 +182,7 @@ class PPLCNet(PaddleBackbone):
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         """Return the outputs of the stages in ``out_indices``."""
+        self._check_input(x)
         x = self.conv1(x)
         outs = []
         for i, name in enumerate(self.stage_names):

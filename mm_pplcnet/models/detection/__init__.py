@@ -12,7 +12,6 @@ import mmdet  # noqa: F401 (fails early and clearly without mmdet)
 
 import mm_pplcnet  # noqa: F401 (backbones, checkpoint loading)
 from mm_pplcnet.datasets import transforms  # noqa: F401 (Paddle's transforms)
-
 from .assigners import PaddleATSSAssigner, PaddleTaskAlignedAssigner
 from .batch_resize import PicoBatchRandomResize
 from .ema import PaddleEMA

@@ -2,14 +2,13 @@
 from typing import Optional
 
 import torch
-import torch.utils.checkpoint as cp
 from mmcv.cnn import ConvModule
-from mmengine.model import BaseModule
 
+from .checkpointed import CheckpointedBlock
 from .se_layer import SELayer
 
 
-class DepthwiseSeparable(BaseModule):
+class DepthwiseSeparable(CheckpointedBlock):
     """Depthwise conv + BN + act, optional SE, pointwise conv + BN + act.
 
     There is no residual connection. Parameter names follow PaddleClas
@@ -39,6 +38,7 @@ class DepthwiseSeparable(BaseModule):
                  stride: int = 1,
                  dilation: int = 1,
                  se_cfg: Optional[dict] = None,
+                 conv_cfg: Optional[dict] = None,
                  norm_cfg: dict = dict(type='BN'),
                  act_cfg: dict = dict(type='HSwish'),
                  with_cp: bool = False,
@@ -53,22 +53,22 @@ class DepthwiseSeparable(BaseModule):
             padding=dilation * (kernel_size - 1) // 2,
             dilation=dilation,
             groups=in_channels,
+            conv_cfg=conv_cfg,
             norm_cfg=norm_cfg,
             act_cfg=act_cfg)
         self.se = None
         if se_cfg is not None:
-            self.se = SELayer(in_channels, **se_cfg)
+            self.se = SELayer(in_channels, conv_cfg=conv_cfg, **se_cfg)
         self.pw_conv = ConvModule(
-            in_channels, out_channels, 1, norm_cfg=norm_cfg, act_cfg=act_cfg)
+            in_channels,
+            out_channels,
+            1,
+            conv_cfg=conv_cfg,
+            norm_cfg=norm_cfg,
+            act_cfg=act_cfg)
 
     def _forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.dw_conv(x)
         if self.se is not None:
             x = self.se(x)
         return self.pw_conv(x)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Apply the block."""
-        if self.with_cp and x.requires_grad:
-            return cp.checkpoint(self._forward, x, use_reentrant=False)
-        return self._forward(x)

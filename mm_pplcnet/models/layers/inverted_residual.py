@@ -2,14 +2,13 @@
 from typing import Optional
 
 import torch
-import torch.utils.checkpoint as cp
 from mmcv.cnn import ConvModule
-from mmengine.model import BaseModule
 
+from .checkpointed import CheckpointedBlock
 from .se_layer import SELayer
 
 
-class InvertedResidual(BaseModule):
+class InvertedResidual(CheckpointedBlock):
     """Expand 1x1, depthwise kxk, optional SE, linear 1x1, residual.
 
     This is PaddleClas' ``ResidualUnit`` (``legendary_models/
@@ -83,7 +82,7 @@ class InvertedResidual(BaseModule):
             **common)
         self.mid_se = None
         if se_cfg is not None:
-            self.mid_se = SELayer(mid_channels, **se_cfg)
+            self.mid_se = SELayer(mid_channels, conv_cfg=conv_cfg, **se_cfg)
         self.linear_conv = ConvModule(
             mid_channels, out_channels, 1, act_cfg=None, **common)
 
@@ -93,9 +92,3 @@ class InvertedResidual(BaseModule):
             out = self.mid_se(out)
         out = self.linear_conv(out)
         return x + out if self.with_residual else out
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Apply the block."""
-        if self.with_cp and x.requires_grad:
-            return cp.checkpoint(self._forward, x, use_reentrant=False)
-        return self._forward(x)

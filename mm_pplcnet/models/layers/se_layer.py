@@ -35,6 +35,7 @@ class SELayer(BaseModule):
                  ratio: int = 4,
                  act_cfg: Union[dict, Sequence[dict]] = (dict(type='ReLU'),
                                                          HSIGMOID_SLOPE_1_6),
+                 conv_cfg: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if isinstance(act_cfg, dict):
@@ -43,10 +44,16 @@ class SELayer(BaseModule):
             raise ValueError('SELayer act_cfg takes one dict or two (the '
                              f'squeeze activation and the gate), got '
                              f'{act_cfg!r}')
+        if not (isinstance(ratio, int) and not isinstance(ratio, bool)
+                and 0 < ratio <= channels):
+            raise ValueError(f'SE ratio must be an int from 1 to the '
+                             f'channels ({channels}), got {ratio!r}')
         hidden = channels // ratio
         self.pool = nn.AdaptiveAvgPool2d(1)
-        self.conv1 = ConvModule(channels, hidden, 1, act_cfg=act_cfg[0])
-        self.conv2 = ConvModule(hidden, channels, 1, act_cfg=act_cfg[1])
+        self.conv1 = ConvModule(
+            channels, hidden, 1, conv_cfg=conv_cfg, act_cfg=act_cfg[0])
+        self.conv2 = ConvModule(
+            hidden, channels, 1, conv_cfg=conv_cfg, act_cfg=act_cfg[1])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Scale ``x`` by its channel attention."""

@@ -120,10 +120,32 @@ def test_any_positive_scale():
     (dict(strides=(1, 2, 2)), 'one value per stage'),
     (dict(strides=(1, 2, 2, 3, 2)), 'allowed'),
     (dict(dilations=(1, 1, 1, 0, 1)), 'positive'),
+    (dict(scale=float('inf')), 'unknown scale'),
+    (dict(out_indices=(True, )), 'out of range'),
+    (dict(strides=(True, 2, 2, 2, 2)), 'allowed'),
+    (dict(arch=[[[3, 32, True, False]]]), 'stride'),
+    (dict(stem_channels=-5), 'stem_channels'),
+    (dict(se_ratio=0), 'SE ratio'),
 ])
 def test_bad_arguments(kwargs, match):
     with pytest.raises((ValueError, TypeError), match=match):
         PPLCNet(**kwargs)
+
+
+def test_wrong_input_is_explained():
+    model = PPLCNet(scale=0.25)
+    with pytest.raises(
+            ValueError, match=r'\(N, 3, H, W\), got \(1, 1, 32, 32\)'):
+        model(torch.randn(1, 1, 32, 32))
+    with pytest.raises(ValueError, match='RGB'):
+        model(torch.randn(3, 32, 32))
+
+
+def test_conv_cfg_reaches_every_conv():
+    from mmcv.cnn.bricks import Conv2dAdaptivePadding
+    model = PPLCNet(scale=0.25, conv_cfg=dict(type='Conv2dAdaptivePadding'))
+    convs = [m for m in model.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert convs and all(isinstance(m, Conv2dAdaptivePadding) for m in convs)
 
 
 def test_out_indices_type_error():
