@@ -10,10 +10,12 @@ CONFIGS = REPO / 'configs'
 TOOLS = REPO / 'tools'
 
 
-def run_tool(args, cwd, timeout=900, env=None):
-    """Run a command-line tool with this interpreter; fail with its log."""
-    cmd = [sys.executable] + [str(a) for a in args]
-    full_env = dict(os.environ, PYTHONUNBUFFERED='1', **(env or {}))
+def run_tool(args, cwd, timeout=900, env=None, python=True):
+    """Run a command-line tool with this interpreter (or, with
+    ``python=False``, any command); fail with its log."""
+    cmd = ([sys.executable] if python else []) + [str(a) for a in args]
+    full_env = dict(
+        os.environ, PYTHONUNBUFFERED='1', PYTHON=sys.executable, **(env or {}))
     proc = subprocess.run(
         cmd,
         cwd=cwd,
@@ -35,3 +37,31 @@ def toy_cls(tmp_path_factory):
     root = tmp_path_factory.mktemp('toy_cls')
     make_toy_classification(str(root))
     return root
+
+
+# CI sets MM_PPLCNET_NO_SKIP=1: there every test dependency is installed, so
+# a skip (e.g. Paddle failing to import, which would silently drop every
+# parity test) is a failure.
+NO_SKIP = os.environ.get('MM_PPLCNET_NO_SKIP') == '1'
+
+
+def _fail_skip(report) -> None:
+    if NO_SKIP and report.skipped and not hasattr(report, 'wasxfail'):
+        reason = report.longrepr
+        if isinstance(reason, tuple):
+            reason = reason[-1]
+        report.outcome = 'failed'
+        report.longrepr = (f'skipped, which MM_PPLCNET_NO_SKIP=1 forbids: '
+                           f'{reason}')
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    _fail_skip(outcome.get_result())
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    outcome = yield
+    _fail_skip(outcome.get_result())

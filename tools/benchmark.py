@@ -81,6 +81,9 @@ def main() -> None:
         backends = args.backends
     else:
         backends = [n for n, cls in BACKENDS.items() if cls.available()]
+    if args.config and args.models:
+        raise SystemExit('--models filters the default suite; it does not '
+                         'apply with --config')
     if args.config:
         jobs = []
         for cfg in args.config:

@@ -65,4 +65,8 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    try:
+        main()
+    except FileNotFoundError as err:
+        # missing config, checkpoint or data: the message says which
+        raise SystemExit(f'error: {err}')

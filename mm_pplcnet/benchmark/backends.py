@@ -106,50 +106,68 @@ class TorchTunedBackend(Backend):
     """The fastest measured of several PyTorch CPU inference set-ups."""
     name = 'torch-tuned'
 
-    def candidates(self, model, example) -> Dict[str, Tuple[Callable, bool]]:
-        """Name -> (module, channels_last input) of every set-up."""
-        folded = fold_bn(model)
-        out = {'fold-bn': (folded, False)}
-        cl = copy.deepcopy(folded).to(memory_format=torch.channels_last)
-        out['fold-bn+channels-last'] = (cl, True)
-        with torch.no_grad():
+    def candidates(
+        self, model: nn.Module, example: torch.Tensor
+    ) -> Dict[str, Callable[[], Tuple[Callable, bool]]]:
+        """Name -> builder of ``(module, channels_last input)`` for every
+        set-up; builders run lazily so that one failing is skipped."""
+        cl_example = example.contiguous(memory_format=torch.channels_last)
+
+        def channels_last(m: nn.Module) -> nn.Module:
+            return copy.deepcopy(m).to(memory_format=torch.channels_last)
+
+        def onednn(m: nn.Module, x: torch.Tensor):
+            traced = torch.jit.trace(m, x, check_trace=False)
+            return torch.jit.optimize_for_inference(traced)
+
+        def freeze():
             traced = torch.jit.trace(model, example, check_trace=False)
-            out['jit-freeze'] = (torch.jit.freeze(traced.eval()), False)
-            out['jit-onednn'] = (torch.jit.optimize_for_inference(
-                torch.jit.trace(model, example, check_trace=False)), False)
-            cl_model = copy.deepcopy(model).to(
-                memory_format=torch.channels_last)
-            cl_example = example.contiguous(memory_format=torch.channels_last)
-            out['jit-onednn+channels-last'] = (
-                torch.jit.optimize_for_inference(
-                    torch.jit.trace(cl_model, cl_example,
-                                    check_trace=False)), True)
-        return out
+            return torch.jit.freeze(traced.eval()), False
+
+        return {
+            'fold-bn':
+            lambda: (fold_bn(model), False),
+            'fold-bn+channels-last':
+            lambda: (channels_last(fold_bn(model)), True),
+            'jit-freeze':
+            freeze,
+            'jit-onednn':
+            lambda: (onednn(model, example), False),
+            'jit-onednn+channels-last':
+            lambda: (onednn(channels_last(model), cl_example), True),
+        }
 
     def prepare(self, model, example):
         import warnings
         torch.set_num_threads(self.threads)
         timings = {}
         best = None
-        with warnings.catch_warnings():
-            # TracerWarnings about shape checks in Python code
-            warnings.simplefilter('ignore')
-            candidates = self.candidates(model, example)
-        for name, (module, cl) in candidates.items():
-            x = example.contiguous(
-                memory_format=torch.channels_last) if cl else example
-            with torch.inference_mode():
-                ms = _median_ms(lambda: module(x))
+        failed = {}
+        for name, build in self.candidates(model, example).items():
+            try:
+                with warnings.catch_warnings(), torch.no_grad():
+                    # TracerWarnings about shape checks in Python code
+                    warnings.simplefilter('ignore')
+                    module, cl = build()
+                x = example.contiguous(
+                    memory_format=torch.channels_last) if cl else example
+                with torch.inference_mode():
+                    ms = _median_ms(lambda: module(x))
+            except Exception as err:  # noqa: BLE001 - try the others
+                failed[name] = f'{type(err).__name__}: {err}'[:200]
+                continue
             timings[name] = ms
             if best is None or ms < timings[best[0]]:
                 best = (name, module, cl)
+        if best is None:
+            raise RuntimeError(f'no PyTorch set-up worked: {failed}')
         name, module, cl = best
-        self.info = dict(
-            chosen=name,
-            **{
-                f'trial_ms[{k}]': f'{v:.2f}'
-                for k, v in timings.items()
-            })
+        self.info = dict(chosen=name)
+        self.info.update({
+            f'trial_ms[{k}]': f'{v:.2f}'
+            for k, v in timings.items()
+        })
+        self.info.update({f'failed[{k}]': v for k, v in failed.items()})
 
         def run(x: np.ndarray) -> np.ndarray:
             t = torch.from_numpy(x)

@@ -174,6 +174,7 @@ def paddle_classifier_to_mm(
         OrderedDict: Our classifier's state dict.
     """
     out = {}
+    unknown = []
     for key, value in params.items():
         new = paddle_bn_name(key)
         if new.startswith(backbone_prefixes):
@@ -186,9 +187,15 @@ def paddle_classifier_to_mm(
         elif new == 'fc.bias':
             new = 'head.fc.bias'
         else:
-            raise KeyError(f'unknown PaddleClas {model_name} key {key!r}: '
-                           f'is this a {model_name} .pdparams file?')
+            unknown.append(key)
+            continue
         out[new] = value
+    if unknown:
+        shown = ', '.join(unknown[:12]) + (f', ... ({len(unknown) - 12} more)'
+                                           if len(unknown) > 12 else '')
+        raise KeyError(f'{len(unknown)} keys are not PaddleClas {model_name} '
+                       f'ones: {shown}. Is this a {model_name} .pdparams '
+                       'file?')
     return to_tensor_dict(out)
 
 

@@ -78,16 +78,16 @@ def test_resume_from_explicit_checkpoint_and_missing_data(toy_cls, tmp_path):
 @pytest.mark.slow
 def test_two_process_cpu_training(toy_cls, tmp_path):
     work = tmp_path / 'dist'
+    # the README's launcher script itself (torchrun, gloo on CPU)
     log = run_tool([
-        '-m', 'torch.distributed.run', '--nproc_per_node=2',
-        '--master_port=29531', TOOLS / 'train.py', TOY_CFG, '--launcher',
-        'pytorch', '--work-dir', work, '--cfg-options', *data_options(toy_cls),
-        'train_cfg.max_iters=4', 'train_cfg.val_interval=4',
-        'default_hooks.checkpoint.interval=4',
+        'bash', TOOLS / 'dist_train.sh', TOY_CFG, 2, '--work-dir', work,
+        '--cfg-options', *data_options(toy_cls), 'train_cfg.max_iters=4',
+        'train_cfg.val_interval=4', 'default_hooks.checkpoint.interval=4',
         'default_hooks.logger.interval=1'
     ],
                    cwd=tmp_path,
-                   env=dict(OMP_NUM_THREADS='1'))
+                   python=False,
+                   env=dict(OMP_NUM_THREADS='1', PORT='29531'))
     assert 'Distributed launcher: pytorch' in log or 'world_size: 2' in log
     assert [i for i, _ in losses(log)] == [1, 2, 3, 4]
     assert (work / 'iter_4.pth').is_file()
