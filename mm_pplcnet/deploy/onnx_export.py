@@ -59,8 +59,10 @@ def build_export_model(
         load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
     else:
         randomize_(model)
-    return _Outputs(model.eval(),
-                    backbone_only), config_input_shape(cfg), scope
+    # the wrapper too: torch.onnx.export restores the wrapper's mode on
+    # every submodule afterwards
+    wrapper = _Outputs(model, backbone_only).eval()
+    return wrapper, config_input_shape(cfg), scope
 
 
 def export_and_check(model: nn.Module,
@@ -84,6 +86,7 @@ def export_and_check(model: nn.Module,
     """
     import onnx
     import onnxruntime as ort
+    model.eval()
     x = torch.from_numpy(
         np.random.default_rng(seed).standard_normal(shape).astype('f4'))
     with torch.no_grad():

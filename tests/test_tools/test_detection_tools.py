@@ -108,3 +108,29 @@ def test_detector_onnx_export(tmp_path):
                                 (1, 32, 40, 40), (1, 32, 20, 20),
                                 (1, 32, 10, 10), (1, 32, 5, 5)]
     assert max(result['max_abs_diff']) < 1e-4
+
+
+def test_onnx_outputs_with_documented_postprocessing(tmp_path):
+    """The README's post-processing of the ONNX outputs (numpy reference in
+    mm_pplcnet.deploy.decode_picodet) gives PicoHeadV2.predict's boxes."""
+    import numpy as np
+    import onnxruntime as ort
+
+    from mm_pplcnet.deploy import (build_export_model, decode_picodet,
+                                   export_and_check)
+    cfg = str(CONFIGS / 'picodet' / 'picodet-xs_lcnet_320_coco.py')
+    model, _, _ = build_export_model(cfg)
+    path = str(tmp_path / 'xs.onnx')
+    export_and_check(model, path, (1, 3, 160, 160))
+    x = np.random.default_rng(1).standard_normal((1, 3, 160, 160))
+    x = x.astype('f4')
+    outs = ort.InferenceSession(path).run(None, {'input': x})
+    boxes, scores, labels = decode_picodet(outs)[0]
+    detector = model.model
+    with torch.no_grad():
+        feats = detector.extract_feat(torch.from_numpy(x))
+        ref = detector.bbox_head.predict_by_feat(*detector.bbox_head(feats))[0]
+    assert len(scores) == len(ref.scores) > 10
+    np.testing.assert_allclose(scores, ref.scores.numpy(), atol=1e-5)
+    np.testing.assert_array_equal(labels, ref.labels.numpy())
+    np.testing.assert_allclose(boxes, ref.bboxes.numpy(), atol=1e-3)

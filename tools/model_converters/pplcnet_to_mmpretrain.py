@@ -6,7 +6,7 @@
     # shortcut for the published URL of a scale (needs internet)
     python tools/model_converters/pplcnet_to_mmpretrain.py paddle \
         x1.0 checkpoints/pplcnet-x1.0.pth [--ssld]
-    # timm lcnet_050 / 075 / 100 state dict (.pth / .safetensors)
+    # timm lcnet_035 / 050 / 075 / 100 / 150 state dict (.pth / .safetensors)
     python tools/model_converters/pplcnet_to_mmpretrain.py timm \
         lcnet_100.safetensors checkpoints/lcnet_100_timm.pth
 
