@@ -233,3 +233,27 @@ def test_missed_checks_are_profiled():
     blocks = profile_missed_checks([check, dict(check, passed=True)], jobs)
     assert len(blocks) == 1
     assert 'PP-LCNet-1.0x:' in blocks[0] and 'ms' in blocks[0]
+
+
+def test_detector_config_jobs_with_and_without_postprocessing():
+    cfg = str(CONFIGS / 'picodet' / 'picodet-xs_lcnet_320_coco.py')
+    jobs = config_jobs(cfg, shape=(128, 128))
+    assert [j.name for j in jobs] == [
+        'picodet-xs_lcnet_320_coco', 'picodet-xs_lcnet_320_coco +post'
+    ]
+    rows = run_benchmark(
+        jobs, ['eager', 'onnxruntime'], [1],
+        rounds=1,
+        iters=1,
+        warmup=0,
+        settle=0,
+        progress=False)
+    # the post-processing job runs on eager only
+    assert [(r.model, r.backend)
+            for r in rows] == [(jobs[0].name, 'eager'),
+                               (jobs[0].name, 'onnxruntime'),
+                               (jobs[1].name, 'eager')]
+    for r in rows:
+        assert r.error is None, r.error
+        assert len(r.times_ms) == 1
+    assert rows[0].params == 704_254
