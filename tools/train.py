@@ -7,16 +7,14 @@ Multi-process (GPUs, or CPU processes with gloo): tools/dist_train.sh.
 """
 import argparse
 
-import torch.distributed as dist
-from mmengine.config import DictAction
-
-from mm_pplcnet.engine import build_runner, load_config
+from mm_pplcnet.engine import (add_common_args, build_runner, load_config,
+                               run_cli)
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config', help='config file')
-    parser.add_argument('--work-dir', help='where logs and checkpoints go')
+    add_common_args(parser)
     parser.add_argument(
         '--resume',
         nargs='?',
@@ -33,17 +31,6 @@ def parse_args() -> argparse.Namespace:
         '--auto-scale-lr',
         action='store_true',
         help='scale the lr to the actual total batch size')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config entries, e.g. train_cfg.max_iters=100')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local-rank', '--local_rank', type=int, default=0)
     return parser.parse_args()
 
 
@@ -60,13 +47,7 @@ def main() -> None:
         amp=args.amp,
         auto_scale_lr=args.auto_scale_lr)
     runner.train()
-    if dist.is_initialized():
-        dist.destroy_process_group()
 
 
 if __name__ == '__main__':
-    try:
-        main()
-    except FileNotFoundError as err:
-        # missing config, checkpoint or data: the message says which
-        raise SystemExit(f'error: {err}')
+    run_cli(main)

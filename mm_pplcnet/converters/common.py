@@ -5,7 +5,7 @@ import pickle
 import re
 import tempfile
 from collections import OrderedDict
-from typing import Dict, Hashable, Mapping, Optional, Sequence, Tuple
+from typing import Callable, Dict, Hashable, Mapping, Optional, Sequence, Tuple
 from urllib.error import URLError
 
 import numpy as np
@@ -50,6 +50,29 @@ def fetch(src: str, cache_dir: Optional[str] = None) -> str:
             'path instead of the URL.') from err
     os.replace(tmp, dst)
     return dst
+
+
+def resolve_source(src: str, published: Callable[[str], str],
+                   what: str) -> str:
+    """A path or URL as given, or the URL of a published-weights name.
+
+    Args:
+        src (str): Local path, URL, or a name ``published`` understands
+            (e.g. ``x0.5``, ``large_x0_35``).
+        published (Callable[[str], str]): Name -> URL; raises ValueError
+            for unknown names.
+        what (str): What a name means, for the error message.
+
+    Returns:
+        str: A local path or URL.
+    """
+    if osp.exists(src) or '://' in src:
+        return src
+    try:
+        return published(src)
+    except ValueError as err:
+        raise SystemExit(f'{src!r} is neither a file nor a published '
+                         f'{what}: {err}') from err
 
 
 def load_pdparams(src: str) -> Dict[str, np.ndarray]:

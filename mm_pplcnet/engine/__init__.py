@@ -1,3 +1,7 @@
-from .runner import build_runner, check_data_roots, load_config
+from .runner import (add_common_args, build_runner, check_data_roots,
+                     load_config, run_cli)
 
-__all__ = ['build_runner', 'check_data_roots', 'load_config']
+__all__ = [
+    'add_common_args', 'build_runner', 'check_data_roots', 'load_config',
+    'run_cli'
+]

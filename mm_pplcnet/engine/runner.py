@@ -4,7 +4,7 @@
 """
 import os
 import os.path as osp
-from typing import Iterable, List, Optional
+from typing import Callable, Iterable, List, Optional
 
 import torch
 from mmengine.config import Config, DictAction  # noqa: F401 (re-export)
@@ -16,6 +16,43 @@ import mm_pplcnet  # noqa: F401 (registers modules, checkpoint loading)
 TOY_HINT = ('no such folder: download the dataset, point the config at it '
             '(--cfg-options {key}.dataset.data_root=...), or generate a '
             'small stand-in with tools/misc/make_toy_data.py')
+
+
+def add_common_args(parser) -> None:
+    """The arguments tools/train.py and tools/test.py share.
+
+    Args:
+        parser (argparse.ArgumentParser): The parser to extend.
+    """
+    parser.add_argument('--work-dir', help='where logs and outputs go')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config entries, e.g. train_cfg.max_iters=100')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument('--local-rank', '--local_rank', type=int, default=0)
+
+
+def run_cli(main: Callable[[], None]) -> None:
+    """Run a tool's ``main``: a missing file (config, checkpoint, data)
+    ends it with its message instead of a traceback, and a distributed
+    process group is shut down cleanly.
+
+    Args:
+        main (Callable): The tool's entry point.
+    """
+    try:
+        main()
+    except FileNotFoundError as err:
+        raise SystemExit(f'error: {err}')
+    finally:
+        if torch.distributed.is_initialized():
+            torch.distributed.destroy_process_group()
 
 
 def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:

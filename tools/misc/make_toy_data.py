@@ -2,12 +2,18 @@
 
     python tools/misc/make_toy_data.py cls data/toy_cls
     python tools/misc/make_toy_data.py coco data/toy_coco
+    python tools/misc/make_toy_data.py cityscapes data/toy_cityscapes
 """
 import argparse
 
-from mm_pplcnet.datasets import make_toy_classification, make_toy_coco
+from mm_pplcnet.datasets import (make_toy_cityscapes, make_toy_classification,
+                                 make_toy_coco)
 
-MAKERS = {'cls': make_toy_classification, 'coco': make_toy_coco}
+MAKERS = {
+    'cls': make_toy_classification,
+    'coco': make_toy_coco,
+    'cityscapes': make_toy_cityscapes
+}
 
 
 def main() -> None:

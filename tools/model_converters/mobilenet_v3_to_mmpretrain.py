@@ -16,9 +16,9 @@ prefix='backbone.')``. Arch and scale are read from the weights' shapes
 unless given.
 """
 import argparse
-import os.path as osp
 
 from mm_pplcnet.converters import convert_mobilenet_v3, paddle_mobilenet_v3_url
+from mm_pplcnet.converters.common import resolve_source
 from mm_pplcnet.converters.mobilenet_v3 import ARCHS, parse_variant
 from mm_pplcnet.models.backbones import parse_scale
 
@@ -42,13 +42,9 @@ def main() -> None:
     parser.add_argument(
         '--scale', help='width multiplier (inferred from the weights)')
     args = parser.parse_args()
-    src = args.src
-    if not osp.exists(src) and '://' not in src:
-        try:
-            src = paddle_mobilenet_v3_url(*parse_variant(src))
-        except ValueError as err:
-            raise SystemExit(f'{args.src!r} is neither a file nor a '
-                             f'published variant: {err}')
+    src = resolve_source(
+        args.src, lambda name: paddle_mobilenet_v3_url(*parse_variant(name)),
+        'variant')
     scale = parse_scale(args.scale) if args.scale else None
     meta = convert_mobilenet_v3(src, args.dst, args.backbone_only, args.arch,
                                 scale)

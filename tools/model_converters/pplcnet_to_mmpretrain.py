@@ -17,9 +17,9 @@ prefix='backbone.')``. timm weights need the head option
 ``last_conv_bias=True`` (timm's conv_head has a bias).
 """
 import argparse
-import os.path as osp
 
 from mm_pplcnet.converters import convert_pplcnet, paddle_url
+from mm_pplcnet.converters.common import resolve_source
 from mm_pplcnet.models.backbones import parse_scale
 
 
@@ -46,12 +46,10 @@ def main() -> None:
         '--scale', help='width multiplier (inferred from the weights)')
     args = parser.parse_args()
     src = args.src
-    if args.source == 'paddle' and not osp.exists(src) and '://' not in src:
-        try:
-            src = paddle_url(parse_scale(src), ssld=args.ssld)
-        except ValueError as err:
-            raise SystemExit(f'{args.src!r} is neither a file nor a '
-                             f'published scale: {err}')
+    if args.source == 'paddle':
+        src = resolve_source(
+            src, lambda name: paddle_url(parse_scale(name), ssld=args.ssld),
+            'scale')
     scale = parse_scale(args.scale) if args.scale else None
     meta = convert_pplcnet(args.source, src, args.dst, args.backbone_only,
                            scale)
