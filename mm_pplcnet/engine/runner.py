@@ -4,6 +4,7 @@
 """
 import os
 import os.path as osp
+import sys
 from typing import Callable, Iterable, List, Optional
 
 import torch
@@ -41,7 +42,13 @@ def add_common_args(parser) -> None:
 def run_cli(main: Callable[[], None]) -> None:
     """Run a tool's ``main``: a missing file (config, checkpoint, data)
     ends it with its message instead of a traceback, and a distributed
-    process group is shut down cleanly.
+    run shuts down cleanly.
+
+    After a distributed run every process waits for the others, the
+    process group is destroyed and the process exits at once: letting
+    the interpreter tear down torch's communication threads itself
+    aborts now and then on torch 2.13 with gloo ("terminate called
+    without an active exception"), failing a finished run.
 
     Args:
         main (Callable): The tool's entry point.
@@ -50,9 +57,12 @@ def run_cli(main: Callable[[], None]) -> None:
         main()
     except FileNotFoundError as err:
         raise SystemExit(f'error: {err}')
-    finally:
-        if torch.distributed.is_initialized():
-            torch.distributed.destroy_process_group()
+    if torch.distributed.is_initialized():
+        torch.distributed.barrier()
+        torch.distributed.destroy_process_group()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
 
 def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
