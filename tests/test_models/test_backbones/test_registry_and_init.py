@@ -62,7 +62,7 @@ def test_pretrained_wrong_prefix_is_explained(tmp_path):
     model = PPLCNet(
         scale=0.5,
         init_cfg=dict(type='Pretrained', checkpoint=ckpt, prefix='encoder.'))
-    with pytest.raises(KeyError, match="start with backbone."):
+    with pytest.raises(KeyError, match='start with backbone.'):
         model.init_weights()
 
 
