@@ -150,7 +150,7 @@ def draw_street_scene(rng: np.random.Generator,
 
 def make_toy_cityscapes(root: str,
                         num_train: int = 32,
-                        num_val: int = 8,
+                        num_val: int = 16,
                         height: int = 256,
                         width: int = 512,
                         seed: int = 0,
@@ -167,7 +167,7 @@ def make_toy_cityscapes(root: str,
     Args:
         root (str): Output folder (created).
         num_train (int): Training images. Defaults to 32.
-        num_val (int): Validation images. Defaults to 8.
+        num_val (int): Validation images. Defaults to 16.
         height (int): Image height. Defaults to 256.
         width (int): Image width (Cityscapes frames are 2:1). Defaults to
             512.
