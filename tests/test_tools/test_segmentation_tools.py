@@ -8,7 +8,7 @@ from conftest import CONFIGS, TOOLS, run_tool
 from PIL import Image
 from test_train_test_resume import data_options, losses
 
-from mm_pplcnet.apis import class_fractions, overlay_mask
+from mm_pplcnet.apis import class_fractions, overlay_mask, seg_demo
 
 TOY_CFG = (
     CONFIGS / 'deeplabv3plus'
@@ -47,6 +47,17 @@ def test_overlay_mask_paints_known_classes_only():
         overlay_mask(image, mask, palette, 0.0)
     shares = class_fractions(mask.clip(0, 1), ('road', 'sky'))
     assert shares == {'road': 0.5, 'sky': 0.5}
+
+
+def test_demo_names_a_missing_file(tmp_path):
+    image = tmp_path / 'i.png'
+    Image.new('RGB', (64, 32)).save(image)
+    ckpt = tmp_path / 'c.pth'
+    for args, what in (((TOY_CFG, ckpt, image), 'checkpoint'),
+                       ((tmp_path / 'c.py', ckpt, image), 'config'),
+                       ((TOY_CFG, ckpt, tmp_path / 'x.png'), 'image')):
+        with pytest.raises(FileNotFoundError, match=f'{what} file'):
+            seg_demo(*map(str, args), str(tmp_path / 'o.png'))
 
 
 @pytest.mark.slow

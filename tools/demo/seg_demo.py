@@ -3,12 +3,14 @@
     python tools/demo/seg_demo.py CONFIG CHECKPOINT IMAGE --out OUT.png \
         [--opacity 0.5] [--device cpu]
 
-The mask (Cityscapes palette, or the checkpoint's dataset palette) is
-blended over the image; pixels of the ignored label keep their colour.
+The predicted classes are painted over the image in the checkpoint's
+dataset palette (Cityscapes' for our configs) and the share of each class
+is printed.
 """
 import argparse
 
 from mm_pplcnet.apis import seg_demo
+from mm_pplcnet.engine import run_cli
 
 
 def main() -> None:
@@ -19,7 +21,7 @@ def main() -> None:
     parser.add_argument('config')
     parser.add_argument('checkpoint')
     parser.add_argument('image')
-    parser.add_argument('--out', default='seg_demo.png')
+    parser.add_argument('--out', default='outputs/seg_demo.png')
     parser.add_argument('--opacity', type=float, default=0.5)
     parser.add_argument('--device', default='cpu')
     args = parser.parse_args()
@@ -31,4 +33,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

@@ -1,4 +1,5 @@
 """DeepLabV3+ configs on PP-LCNet / PaddleClas MobileNetV3 (mmseg)."""
+import numpy as np
 import pytest
 import torch
 from conftest import CONFIGS
@@ -215,15 +216,30 @@ def test_cityscapes_pipelines_read_the_toy_set(toy_cityscapes):
             assert values <= {0, 1, 2, 5, 7, 8, 10, 11, 13, 255}
 
 
-def test_segmentor_exports_to_onnx(tmp_path):
+@pytest.mark.parametrize('name', [
+    f'deeplabv3plus_pplcnet-x0.5-d8{SUFFIX}',
+    f'deeplabv3plus_paddle-mobilenet-v3-large-x0.5-d8{SUFFIX}'
+])
+def test_segmentor_exports_to_onnx(name, tmp_path):
     pytest.importorskip('onnxruntime')
     from mm_pplcnet.deploy import build_export_model, export_and_check
-    config = str(SEG / f'deeplabv3plus_pplcnet-x0.5-d8{SUFFIX}')
-    model, hw, scope = build_export_model(config)
+    model, hw, scope = build_export_model(str(SEG / name))
     assert hw == (1024, 2048) and scope == 'mmseg'
-    result = export_and_check(model, str(tmp_path / 'seg.onnx'), (1, 3, H, W))
+    x = torch.from_numpy(
+        np.random.default_rng(0).standard_normal((1, 3, H, W)).astype('f4'))
+    with torch.no_grad():
+        scale = float(model(x)[0].abs().max())
+    # random weights: MobileNetV3's residual sums and the ASPP reach
+    # activations in the thousands, where float32 rounding alone moves the
+    # logits by more than 1e-4 (trained toy weights: 1.2e-5, see
+    # test_segmentation_tools); the benchmark's rule, 1e-3 of the output
+    # scale, holds for both, a wrong graph misses it by far
+    result = export_and_check(
+        model, str(tmp_path / 'seg.onnx'), (1, 3, H, W), tol=float('inf'))
     assert result['shapes'] == [(1, 19, H // 4, W // 4)]
-    assert max(result['max_abs_diff']) < 1e-4
+    assert result['max_abs_diff'][0] < 1e-3 * max(1.0, scale)
+    if 'pplcnet' in name:
+        assert result['max_abs_diff'][0] < 1e-4
 
 
 def test_benchmark_jobs_run_the_segmentor():
