@@ -146,7 +146,8 @@ def test_wrong_file_arch_and_scale(ppcls_mv3, tmp_path):
     # a PP-LCNet file is not a MobileNetV3 one
     lcnet = str(tmp_path / 'lcnet.pdparams')
     paddle.save(paddle_ref.build_ppcls_pplcnet(0.5).state_dict(), lcnet)
-    with pytest.raises(KeyError, match='keys are not PaddleClas MobileNetV3 ones'):
+    with pytest.raises(
+            KeyError, match='keys are not PaddleClas MobileNetV3 ones'):
         convert_mobilenet_v3(lcnet, out)
 
 
