@@ -5,10 +5,10 @@
 #   python tools/misc/make_toy_data.py cityscapes data/toy_cityscapes
 #   python tools/train.py \
 #       configs/deeplabv3plus/deeplabv3plus_pplcnet-x0.5-d8_1xb4-toy_cityscapes-128x256.py
-# Measured on the 16 val images after 200 iterations: 82.2 / 83.8 / 86.6
+# Measured on the 16 val images after 200 iterations: 82.2 / 83.8 / 86.3
 # mIoU with randomness.seed 0 / 1 / 2 (docs/deeplabv3plus.md).
-# From scratch and for 200 steps, AdamW at lr 0.01 learns much faster than
-# the 80k recipe's SGD.
+# From scratch and for 200 steps: AdamW at lr 0.01 (0.005 and 0.002 gave
+# 81.6 / 74.5 and 54.8 / 64.8 with seeds 0 / 1).
 _base_ = [
     '../_base_/models/deeplabv3plus_pplcnet-d8.py',
     '../_base_/datasets/toy_cityscapes.py',
