@@ -12,6 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..utils.compare import check_close
 from .backends import BACKENDS
 from .flops import count_complexity
 
@@ -119,18 +120,6 @@ def machine_info() -> dict:
         date=time.strftime('%Y-%m-%d %H:%M:%S'))
 
 
-def _check(ref: np.ndarray, out: np.ndarray, tol: float) -> float:
-    ref, out = np.asarray(ref), np.asarray(out)
-    if ref.shape != out.shape:
-        raise ValueError(f'output shape {out.shape} != eager {ref.shape}')
-    diff = float(np.abs(ref - out).max())
-    scale = max(1.0, float(np.abs(ref).max()))
-    if not diff <= tol * scale:
-        raise ValueError(f'outputs differ from PyTorch eager by {diff:.3g} '
-                         f'(tolerance {tol * scale:.3g})')
-    return diff
-
-
 def run_benchmark(jobs: Sequence[Job],
                   backends: Sequence[str],
                   threads: Sequence[int],
@@ -214,10 +203,10 @@ def run_benchmark(jobs: Sequence[Job],
                         with torch.inference_mode():
                             pref = job.paddle_to_torch(paddle_model)(
                                 torch.from_numpy(x)).numpy()
-                        row.max_abs_diff = _check(pref, run(x), tol)
+                        row.max_abs_diff = check_close(pref, run(x), tol)
                     else:
                         run = backend.prepare(model, torch.from_numpy(x))
-                        row.max_abs_diff = _check(ref, run(x), tol)
+                        row.max_abs_diff = check_close(ref, run(x), tol)
                     row.info = dict(backend.info)
                     for _ in range(warmup):
                         run(x)

@@ -5,8 +5,8 @@ from .mobilenet_v3 import (build_mobilenet_v3_classifier, convert_mobilenet_v3,
                            infer_arch_scale, paddle_mobilenet_v3_to_mm,
                            paddle_mobilenet_v3_url)
 from .picodet import (PICODET_SIZES, build_picodet, convert_picodet,
-                      infer_picodet_arch, paddle_picodet_to_mm,
-                      picodet_model_cfg)
+                      detect_generation, infer_picodet_arch,
+                      paddle_picodet_to_mm, picodet_model_cfg)
 from .pplcnet import (PUBLISHED_SCALES, convert_pplcnet, infer_scale,
                       paddle_pplcnet_to_mm, paddle_url, timm_lcnet_to_mm)
 
@@ -17,5 +17,5 @@ __all__ = [
     'build_mobilenet_v3_classifier', 'convert_mobilenet_v3',
     'infer_arch_scale', 'paddle_mobilenet_v3_to_mm', 'paddle_mobilenet_v3_url',
     'PICODET_SIZES', 'build_picodet', 'convert_picodet', 'infer_picodet_arch',
-    'paddle_picodet_to_mm', 'picodet_model_cfg'
+    'paddle_picodet_to_mm', 'picodet_model_cfg', 'detect_generation'
 ]

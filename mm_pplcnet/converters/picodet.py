@@ -1,6 +1,8 @@
-"""Key map from PaddleDetection's PP-PicoDet (LCNet + LCPAN + PicoHeadV2)
-to our mmdet ``SingleStageDetector`` (``PPLCNet`` + ``LCPAN`` +
-``PicoHeadV2``).
+"""Key map from PaddleDetection's PP-PicoDet on LCNet, both generations,
+to our mmdet ``SingleStageDetector``: the current one (LCNet + LCPAN +
+PicoHeadV2, ``generation='v2'``) and the legacy one (LCNet + CSPPAN +
+PicoHead, ``generation='legacy'``: the 2021 COCO models and the
+PP-Structure layout models).
 
 A PicoDet ``.pdparams`` holds ``backbone.*``, ``neck.*`` and ``head.*``.
 Paddle's state dict names the head's prediction convs twice
@@ -28,6 +30,7 @@ PICODET_SIZES = {
     'l': (2.0, 160, 4),
 }
 NUM_LEVELS = 4
+REG_MAX = 7
 _DP = {
     'dwconv.weight': 'depthwise_conv.conv.weight',
     'bn1.': 'depthwise_conv.bn.',
@@ -41,7 +44,9 @@ _ALIGN = {
     'bn2.': '1.bn.',
 }
 _NECK_DP = re.compile(
-    r'neck\.(downsamples\.\d+|first_top_conv|second_top_conv)\.(.+)$')
+    r'neck\.(downsamples\.\d+|first_top_conv|second_top_conv|'
+    r'(?:top_down|bottom_up)_blocks\.\d+\.blocks\.\d+\.conv2)\.(.+)$')
+GENERATIONS = ('v2', 'legacy')
 _TOWER = re.compile(
     r'head\.conv_feat\.cls_conv_(dw|pw)(\d+)\.(\d+)\.(conv|norm)\.(.+)$')
 _ALIAS = re.compile(r'head\.head_(cls|reg)(\d+)\.(weight|bias)$')
@@ -86,9 +91,40 @@ def _map_key(key: str) -> Optional[str]:
     return None
 
 
+def detect_generation(keys) -> str:
+    """Which PicoDet a state dict holds, from its keys.
+
+    Args:
+        keys (Iterable[str]): Paddle or our keys.
+
+    Returns:
+        str: ``'v2'`` (LCPAN + PicoHeadV2: ESE attention and alignment
+        branch) or ``'legacy'`` (CSPPAN + PicoHead: CSP blocks).
+
+    Raises:
+        KeyError: Neither kind of key, or both.
+    """
+    keys = list(keys)
+    v2 = any(
+        re.search(r'(head|bbox_head)\.(cls_align|conv_feat\.se)\.', k)
+        for k in keys)
+    legacy = any(
+        re.search(
+            r'neck\.(top_down|bottom_up)_blocks\.\d+\.'
+            r'(main_conv|short_conv|final_conv)\.', k) for k in keys)
+    if v2 == legacy:
+        raise KeyError(
+            'cannot tell the PicoDet generation from the keys: '
+            f'{"both" if v2 else "neither"} PicoHeadV2 keys (head.cls_align, '
+            'head.conv_feat.se) and CSP-PAN keys (neck.*_blocks.*.main_conv)'
+            ' found; is this a PaddleDetection PicoDet on LCNet?')
+    return 'v2' if v2 else 'legacy'
+
+
 def paddle_picodet_to_mm(
         params: Dict[str, np.ndarray]) -> 'OrderedDict[str, torch.Tensor]':
-    """Map a PaddleDetection PicoDet (v2, LCNet) state dict to ours.
+    """Map a PaddleDetection PicoDet (LCNet, either generation) state dict
+    to ours.
 
     Args:
         params (dict): Paddle parameters (``load_pdparams``).
@@ -116,7 +152,7 @@ def paddle_picodet_to_mm(
         if key.startswith('head.conv_feat.reg_conv_'):
             raise ValueError(
                 f'{key}: separate regression towers (share_cls_reg=False) '
-                'are not supported; PicoDet v2 shares one tower')
+                'are not supported; the LCNet PicoDets share one tower')
         new = _map_key(key)
         if new is None:
             unknown.append(key)
@@ -125,8 +161,9 @@ def paddle_picodet_to_mm(
     if unknown:
         raise KeyError(
             f'{len(unknown)} keys are not PicoDet (LCNet + LCPAN + '
-            f'PicoHeadV2) keys, e.g. {unknown[:8]}: is this a PicoDet v2 '
-            '.pdparams file with an LCNet backbone?')
+            f'PicoHeadV2, or LCNet + CSPPAN + PicoHead) keys, e.g. '
+            f'{unknown[:8]}: is this a PicoDet .pdparams file with an '
+            'LCNet backbone?')
     for new, (old, value) in aliases.items():
         if new not in out:
             out[new] = value
@@ -138,14 +175,15 @@ def paddle_picodet_to_mm(
 
 def infer_picodet_arch(
         state_dict: Dict[str, torch.Tensor]) -> Tuple[float, int, int, int]:
-    """Read the sizes of a converted PicoDet from its weights.
+    """Read the sizes of a converted PicoDet (either generation) from its
+    weights.
 
     Args:
         state_dict (dict): Our detector's state dict.
 
     Returns:
         tuple: ``(scale, channels, num_convs, num_classes)``; ``scale`` is
-        one of the published LCNet scales of PicoDet.
+        one of the LCNet scales PicoDet was published with.
     """
     need = ('backbone.conv1.conv.weight', 'neck.conv_t.0.conv.weight',
             'bbox_head.head_cls_list.0.weight')
@@ -154,13 +192,18 @@ def infer_picodet_arch(
         raise KeyError(f'no {missing} in the weights: not a PicoDet')
     stem = int(state_dict[need[0]].shape[0])
     c3 = int(state_dict[need[1]].shape[1])
-    scales = sorted({s for s, _, _ in PICODET_SIZES.values()} | {0.5, 1.0})
+    scales = sorted({s
+                     for s, _, _ in PICODET_SIZES.values()}
+                    | {0.5, 1.0, 2.5})
     scale = match_variant(
         (stem, c3),
         {s: (make_divisible(16 * s), make_divisible(128 * s))
          for s in scales}, 'LCNet widths (stem, blocks4)', 'PicoDet')
     channels = int(state_dict[need[1]].shape[0])
     num_classes = int(state_dict[need[2]].shape[0])
+    if detect_generation(state_dict) == 'legacy':
+        # one conv predicts the classes and the 4 x 8 distribution bins
+        num_classes -= 4 * (REG_MAX + 1)
     towers = {
         int(m[1])
         for k in state_dict
@@ -172,18 +215,25 @@ def infer_picodet_arch(
 def picodet_model_cfg(scale: float,
                       channels: int,
                       num_convs: int,
-                      num_classes: int = 80) -> dict:
-    """The mmdet config of a PicoDet (v2) on PP-LCNet.
+                      num_classes: int = 80,
+                      generation: str = 'v2') -> dict:
+    """The mmdet config of a PicoDet on PP-LCNet.
 
     Args:
         scale (float): LCNet width multiplier.
         channels (int): Neck and head channels.
         num_convs (int): Blocks per head tower.
         num_classes (int): Number of classes. Defaults to 80.
+        generation (str): ``'v2'`` (LCPAN + PicoHeadV2) or ``'legacy'``
+            (CSPPAN + PicoHead). Defaults to ``'v2'``.
 
     Returns:
         dict: A ``SingleStageDetector`` config (mmdet scope).
     """
+    if generation not in GENERATIONS:
+        raise ValueError(f'generation must be one of {GENERATIONS}, got '
+                         f'{generation!r}')
+    legacy = generation == 'legacy'
     return dict(
         type='SingleStageDetector',
         data_preprocessor=dict(
@@ -194,12 +244,12 @@ def picodet_model_cfg(scale: float,
             pad_size_divisor=32),
         backbone=dict(type='PPLCNet', scale=scale, out_indices=(2, 3, 4)),
         neck=dict(
-            type='LCPAN',
+            type='CSPPAN' if legacy else 'LCPAN',
             in_channels=[make_divisible(c * scale) for c in (128, 256, 512)],
             out_channels=channels,
             num_features=NUM_LEVELS),
         bbox_head=dict(
-            type='PicoHeadV2',
+            type='PicoHead' if legacy else 'PicoHeadV2',
             num_classes=num_classes,
             in_channels=channels,
             num_convs=num_convs))
@@ -228,8 +278,10 @@ def build_picodet(model_cfg: dict):
 def convert_picodet(src: str,
                     dst: str,
                     config: Optional[str] = None,
-                    num_classes: Optional[int] = None) -> dict:
-    """Convert PaddleDetection PicoDet weights to an mmdet checkpoint.
+                    num_classes: Optional[int] = None,
+                    generation: Optional[str] = None) -> dict:
+    """Convert PaddleDetection PicoDet weights (either generation) to an
+    mmdet checkpoint.
 
     The converted weights are loaded into the model of ``config`` (or of
     the sizes read from the weights) first: keys or shapes that do not fit
@@ -242,11 +294,22 @@ def convert_picodet(src: str,
             must fit. None builds the model from the weights' sizes.
         num_classes (int, optional): Expected number of classes (checked
             against the weights). Defaults to None.
+        generation (str, optional): ``'v2'`` or ``'legacy'``, checked
+            against the weights; None reads it from the keys.
 
     Returns:
         dict: The metadata written with the checkpoint.
     """
-    state_dict = paddle_picodet_to_mm(load_pdparams(src))
+    params = load_pdparams(src)
+    found = detect_generation(params)
+    if generation is not None and generation != found:
+        if generation not in GENERATIONS:
+            raise ValueError(f'generation must be one of {GENERATIONS}, '
+                             f'got {generation!r}')
+        raise ValueError(
+            f'{src!r} holds a {found} PicoDet, not a {generation} one '
+            f'(use --generation {found} and a {found} config)')
+    state_dict = paddle_picodet_to_mm(params)
     scale, channels, num_convs, found_classes = infer_picodet_arch(state_dict)
     if num_classes is not None and num_classes != found_classes:
         raise ValueError(f'{src!r} has {found_classes} classes, not '
@@ -255,11 +318,18 @@ def convert_picodet(src: str,
         from mmengine.config import Config
         model_cfg = Config.fromfile(config).model
         model_cfg.backbone.init_cfg = None
+        expected = dict(v2='PicoHeadV2', legacy='PicoHead')[found]
+        head = model_cfg.get('bbox_head', {}).get('type')
+        if head != expected:
+            raise ValueError(
+                f'{src!r} holds a {found} PicoDet ({expected}) but {config} '
+                f'has a {head} head: pick a {found} PicoDet config')
     else:
         model_cfg = picodet_model_cfg(scale, channels, num_convs,
-                                      found_classes)
+                                      found_classes, found)
     meta = dict(
         src=src,
+        generation=found,
         scale=float(scale),
         channels=channels,
         num_convs=num_convs,

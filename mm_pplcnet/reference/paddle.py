@@ -192,6 +192,67 @@ def build_ppdet_picodet(scale: float,
     return arch.PicoDet(backbone, neck, head)
 
 
+def build_ppdet_picodet_legacy(scale: float,
+                               channels: int = 128,
+                               num_convs: int = 4,
+                               num_classes: int = 80):
+    """PaddleDetection's own legacy PicoDet (LCNet + CSPPAN + PicoHead) with
+    the settings of ``configs/picodet/legacy_model/_base_/
+    picodet_esnet.yml`` and the LCNet configs built on it.
+
+    Random weights, never downloads.
+
+    Args:
+        scale (float): LCNet width multiplier.
+        channels (int): Neck and head channels. Defaults to 128.
+        num_convs (int): Blocks per head tower. Defaults to 4.
+        num_classes (int): Number of classes. Defaults to 80.
+
+    Returns:
+        ppdet.modeling.architectures.PicoDet: The detector.
+    """
+    lcnet = import_ppdet('ppdet.modeling.backbones.lcnet')
+    csp_pan = import_ppdet('ppdet.modeling.necks.csp_pan')
+    pico = import_ppdet('ppdet.modeling.heads.pico_head')
+    assigners = import_ppdet('ppdet.modeling.assigners')
+    vfl = import_ppdet('ppdet.modeling.losses.varifocal_loss')
+    gfocal = import_ppdet('ppdet.modeling.losses.gfocal_loss')
+    iou = import_ppdet('ppdet.modeling.losses.iou_loss')
+    arch = import_ppdet('ppdet.modeling.architectures.picodet')
+    backbone = lcnet.LCNet(scale=scale, feature_maps=[3, 4, 5])
+    # CSPPAN appends to its default spatial_scales list: pass a new one
+    neck = csp_pan.CSPPAN(
+        backbone._out_channels,
+        channels,
+        kernel_size=5,
+        num_features=4,
+        num_csp_blocks=1,
+        use_depthwise=True,
+        act='hard_swish',
+        spatial_scales=[0.125, 0.0625, 0.03125])
+    head = pico.PicoHead(
+        conv_feat=pico.PicoFeat(
+            feat_in=channels,
+            feat_out=channels,
+            num_convs=num_convs,
+            num_fpn_stride=4,
+            norm_type='bn',
+            share_cls_reg=True),
+        num_classes=num_classes,
+        fpn_stride=[8, 16, 32, 64],
+        prior_prob=0.01,
+        feat_in_chan=channels,
+        reg_max=7,
+        cell_offset=0.5,
+        assigner=assigners.SimOTAAssigner(
+            candidate_topk=10, iou_weight=6, num_classes=num_classes),
+        loss_class=vfl.VarifocalLoss(
+            use_sigmoid=True, iou_weighted=True, loss_weight=1.0),
+        loss_dfl=gfocal.DistributionFocalLoss(loss_weight=0.25),
+        loss_bbox=iou.GIoULoss(loss_weight=2.0))
+    return arch.PicoDet(backbone, neck, head)
+
+
 def randomize_ppdet_picodet_(model, images: np.ndarray, seed: int = 0) -> None:
     """:func:`randomize_paddle_` for a whole PicoDet, then BN statistics
     measured on ``images``.

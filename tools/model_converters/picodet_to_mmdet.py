@@ -1,5 +1,10 @@
 """Convert PaddleDetection PP-PicoDet (LCNet) weights for mm_pplcnet.
 
+Both generations: the current PicoDet (LCPAN + PicoHeadV2) and the legacy
+one (CSP-PAN + PicoHead: the 2021 COCO models and PP-Structure's layout
+models); the generation is read from the keys (or checked against
+``--generation``).
+
     # a PicoDet .pdparams (path or URL), sizes read from the weights
     python tools/model_converters/picodet_to_mmdet.py \
         picodet_s_416_coco_lcnet.pdparams checkpoints/picodet-s_416.pth
@@ -7,6 +12,11 @@
     python tools/model_converters/picodet_to_mmdet.py \
         picodet_s_416_coco_lcnet.pdparams checkpoints/picodet-s_416.pth \
         --config configs/picodet/picodet-s_lcnet_416_coco.py
+
+    # a legacy PP-Structure layout model (CDLA, 10 classes)
+    python tools/model_converters/picodet_to_mmdet.py \
+        picodet_lcnet_x1_0_fgd_layout_cdla.pdparams checkpoints/layout.pth \
+        --config configs/picodet/picodet-legacy_pplcnet-x1.0_800x608_cdla.py
 
 PaddleDetection publishes the COCO models at
 https://paddledet.bj.bcebos.com/models/picodet_{xs,s,m,l}_{320,416}_coco_lcnet.pdparams
@@ -31,9 +41,15 @@ def main() -> None:
         '--config', help='mmdet config whose model the weights must fit')
     parser.add_argument(
         '--num-classes', type=int, help='expected number of classes')
+    parser.add_argument(
+        '--generation',
+        choices=['v2', 'legacy'],
+        help='expected PicoDet generation (default: read from the keys)')
     args = parser.parse_args()
-    meta = convert_picodet(args.src, args.dst, args.config, args.num_classes)
-    print(f'wrote {args.dst}: PicoDet on LCNet x{meta["scale"]:g}, '
+    meta = convert_picodet(args.src, args.dst, args.config, args.num_classes,
+                           args.generation)
+    print(f'wrote {args.dst}: {meta["generation"]} PicoDet on LCNet '
+          f'x{meta["scale"]:g}, '
           f'{meta["channels"]} channels, {meta["num_convs"]} tower blocks, '
           f'{meta["num_classes"]} classes, from {args.src}')
 

@@ -15,7 +15,7 @@ classes. Outputs: ``labels (B, L)`` (``num_classes`` for background),
 ``bboxes (B, L, 4)``, ``scores (B, L, C)`` (soft one-hot targets) and the
 positive mask ``(B, n, L)``.
 """
-from typing import List, NamedTuple, Optional, Sequence
+from typing import List, NamedTuple, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -270,3 +270,204 @@ class PaddleTaskAlignedAssigner:
         metrics = metrics / (max_metrics + self.eps) * max_ious
         scores = scores * metrics.max(-2).values.unsqueeze(-1)
         return AssignResult(labels, bboxes, scores, pos_mask)
+
+
+def _paddle_iou_giou(boxes1: Tensor,
+                     boxes2: Tensor,
+                     eps: float = 1e-6) -> Tuple[Tensor, Tensor]:
+    """IoU and GIoU loss (``1 - GIoU``) of every pair, as PaddleDetection's
+    ``batch_bbox_overlaps`` (union and enclosing area at least ``eps``).
+
+    Args:
+        boxes1 (Tensor): ``(M, 4)`` boxes.
+        boxes2 (Tensor): ``(N, 4)`` boxes.
+        eps (float): Floor of the areas. Defaults to 1e-6.
+
+    Returns:
+        tuple[Tensor]: ``(M, N)`` IoUs and ``(M, N)`` GIoU losses.
+    """
+    b1, b2 = boxes1[:, None], boxes2[None]
+    area1 = (b1[..., 2] - b1[..., 0]) * (b1[..., 3] - b1[..., 1])
+    area2 = (b2[..., 2] - b2[..., 0]) * (b2[..., 3] - b2[..., 1])
+    lt = torch.maximum(b1[..., :2], b2[..., :2])
+    rb = torch.minimum(b1[..., 2:], b2[..., 2:])
+    overlap = (rb - lt).clamp(min=0).prod(-1)
+    union = (area1 + area2 - overlap).clamp(min=eps)
+    ious = overlap / union
+    enclose = (torch.maximum(b1[..., 2:], b2[..., 2:])
+               - torch.minimum(b1[..., :2], b2[..., :2])).clamp(min=0).prod(-1)
+    enclose = enclose.clamp(min=eps)
+    return ious, 1 - (ious - (enclose - union) / enclose)
+
+
+@TASK_UTILS.register_module()
+class PaddleSimOTAAssigner:
+    """SimOTA as PaddleDetection's ``SimOTAAssigner`` (legacy PicoDet).
+
+    Candidates are the priors whose centre lies inside a gt or within
+    ``center_radius`` strides of a gt's centre. The cost of a candidate
+    for a gt is ``cls_weight * VFL + iou_weight * (1 - GIoU) + 1e8`` (the
+    last term unless the centre is both inside the gt and near its
+    centre), where VFL is the varifocal loss of the predicted
+    probabilities against the one-hot target valued at the IoU, summed
+    over the classes. Each gt takes its ``k`` cheapest candidates, ``k``
+    being the integer part (at least 1) of the sum of its
+    ``candidate_topk`` largest IoUs; a prior taken by several gts goes to
+    its cheapest gt. Images are assigned one by one, as in Paddle.
+
+    Args:
+        center_radius (float): Radius of the centre region in strides.
+            Defaults to 2.5.
+        candidate_topk (int): IoUs summed for the dynamic ``k``. Defaults
+            to 10.
+        iou_weight (float): Weight of the GIoU cost. Defaults to 6.0
+            (PicoDet's; Paddle's class default is 3.0).
+        cls_weight (float): Weight of the class cost. Defaults to 1.0.
+        num_classes (int): Number of classes. Defaults to 80.
+        alpha (float): VFL alpha of the class cost. Defaults to 0.75.
+        gamma (float): VFL gamma of the class cost. Defaults to 2.0.
+    """
+
+    def __init__(self,
+                 center_radius: float = 2.5,
+                 candidate_topk: int = 10,
+                 iou_weight: float = 6.0,
+                 cls_weight: float = 1.0,
+                 num_classes: int = 80,
+                 alpha: float = 0.75,
+                 gamma: float = 2.0) -> None:
+        self.center_radius = center_radius
+        self.candidate_topk = candidate_topk
+        self.iou_weight = iou_weight
+        self.cls_weight = cls_weight
+        self.num_classes = num_classes
+        self.alpha = alpha
+        self.gamma = gamma
+
+    def _vfl_cost(self, scores: Tensor, labels: Tensor,
+                  ious: Tensor) -> Tensor:
+        """Paddle's VFL (probabilities, IoU weighted) summed over classes,
+        for every candidate and gt: the negative term of all classes, with
+        the gt's class replaced by its positive term where the IoU is > 0.
+
+        Args:
+            scores (Tensor): ``(V, C)`` probabilities.
+            labels (Tensor): ``(n,)`` gt classes.
+            ious (Tensor): ``(V, n)`` IoUs.
+
+        Returns:
+            Tensor: ``(V, n)`` costs.
+        """
+
+        def bce(p: Tensor, t: Tensor) -> Tensor:
+            return F.binary_cross_entropy(p, t.expand_as(p), reduction='none')
+
+        neg = bce(scores, scores.new_zeros(())) * self.alpha * \
+            scores.pow(self.gamma)
+        p = scores[:, labels]  # (V, n)
+        neg_gt = neg[:, labels]
+        pos = bce(p, ious) * ious
+        gt_term = torch.where(
+            ious > 0, pos,
+            bce(p, ious) * self.alpha * (p - ious).abs().pow(self.gamma))
+        return neg.sum(-1, keepdim=True) - neg_gt + gt_term
+
+    @torch.no_grad()
+    def assign_single(self, scores: Tensor, pred_bboxes: Tensor,
+                      points: Tensor, strides: Tensor, gt_labels: Tensor,
+                      gt_bboxes: Tensor) -> Tensor:
+        """SimOTA for one image.
+
+        Args:
+            scores (Tensor): ``(L, C)`` predicted probabilities.
+            pred_bboxes (Tensor): ``(L, 4)`` predicted boxes in pixels.
+            points (Tensor): ``(L, 2)`` cell centres in pixels.
+            strides (Tensor): ``(L, 1)`` strides.
+            gt_labels (Tensor): ``(n,)`` classes.
+            gt_bboxes (Tensor): ``(n, 4)`` boxes.
+
+        Returns:
+            Tensor: ``(L,)`` index of the assigned gt, -1 for background.
+        """
+        num_priors = scores.shape[0]
+        assigned = scores.new_full((num_priors, ), -1, dtype=torch.long)
+        if gt_bboxes.shape[0] == 0 or num_priors == 0:
+            return assigned
+        x, y = points[:, :1], points[:, 1:]
+        in_gts = torch.stack([
+            x - gt_bboxes[:, 0], y - gt_bboxes[:, 1], gt_bboxes[:, 2] - x,
+            gt_bboxes[:, 3] - y
+        ], -1).min(-1).values > 0  # (L, n)
+        cx = (gt_bboxes[:, 0] + gt_bboxes[:, 2]) / 2.0
+        cy = (gt_bboxes[:, 1] + gt_bboxes[:, 3]) / 2.0
+        radius = self.center_radius * strides
+        in_cts = torch.stack([
+            x - (cx - radius), y - (cy - radius), (cx + radius) - x,
+            (cy + radius) - y
+        ], -1).min(-1).values > 0
+        valid = in_gts.any(1) | in_cts.any(1)
+        if not valid.any():
+            return assigned
+        in_both = (in_gts & in_cts)[valid]
+        ious, giou_cost = _paddle_iou_giou(pred_bboxes[valid], gt_bboxes)
+        cost = (
+            self._vfl_cost(scores[valid], gt_labels, ious) * self.cls_weight
+            + giou_cost * self.iou_weight + (~in_both).to(ious.dtype) * 1e8)
+
+        # dynamic k per gt from the sum of its best IoUs
+        k = min(self.candidate_topk, ious.shape[0])
+        dynamic_ks = ious.topk(k, dim=0).values.sum(0).int().clamp(min=1)
+        match = torch.zeros_like(cost)
+        for j, kj in enumerate(dynamic_ks.tolist()):
+            kj = min(kj, cost.shape[0])
+            idx = cost[:, j].topk(kj, largest=False).indices
+            match[idx, j] = 1.0
+        multiple = match.sum(1) > 1
+        if multiple.any():
+            cheapest = cost[multiple].argmin(1)
+            match[multiple] = 0.0
+            match[multiple.nonzero()[:, 0], cheapest] = 1.0
+        fg = match.sum(1) > 0
+        valid_idx = valid.nonzero()[:, 0]
+        assigned[valid_idx[fg]] = match[fg].argmax(1)
+        return assigned
+
+    @torch.no_grad()
+    def __call__(self, pred_scores: Tensor, pred_bboxes: Tensor,
+                 points: Tensor, strides: Tensor, gt_labels: Tensor,
+                 gt_bboxes: Tensor, pad_mask: Tensor) -> AssignResult:
+        """Assign the priors of a batch, image by image.
+
+        Args:
+            pred_scores (Tensor): ``(B, L, C)`` predicted probabilities.
+            pred_bboxes (Tensor): ``(B, L, 4)`` predicted boxes in pixels.
+            points (Tensor): ``(L, 2)`` cell centres in pixels.
+            strides (Tensor): ``(L, 1)`` strides.
+            gt_labels (Tensor): ``(B, n)`` padded labels.
+            gt_bboxes (Tensor): ``(B, n, 4)`` padded boxes.
+            pad_mask (Tensor): ``(B, n)`` 1 for real gts.
+
+        Returns:
+            AssignResult: labels, gt boxes, one-hot ``scores`` (the class
+            target's value, the IoU of the prediction, is the loss's
+            business) and the positive mask.
+        """
+        batch_size, num_priors = pred_scores.shape[:2]
+        num_gts = gt_bboxes.shape[1]
+        labels = gt_labels.new_full((batch_size, num_priors), self.num_classes)
+        bboxes = pred_bboxes.new_zeros((batch_size, num_priors, 4))
+        pos_mask = pred_bboxes.new_zeros((batch_size, num_gts, num_priors))
+        for i in range(batch_size):
+            real = pad_mask[i] > 0
+            gts, gt_cls = gt_bboxes[i][real], gt_labels[i][real]
+            assigned = self.assign_single(pred_scores[i].float(),
+                                          pred_bboxes[i].float(), points,
+                                          strides, gt_cls, gts.float())
+            pos = assigned >= 0
+            labels[i, pos] = gt_cls[assigned[pos]]
+            bboxes[i, pos] = gts[assigned[pos]].to(bboxes.dtype)
+            gt_index = real.nonzero()[:, 0][assigned[pos]]
+            pos_mask[i, gt_index, pos.nonzero()[:, 0]] = 1.0
+        scores = F.one_hot(labels, self.num_classes + 1)[..., :-1]
+        return AssignResult(labels, bboxes, scores.to(pred_bboxes.dtype),
+                            pos_mask)

@@ -25,7 +25,7 @@ def _rescale_(bboxes: Union[Tensor, BaseBoxes], sx: float, sy: float) -> None:
 
 @MODELS.register_module()
 class PicoBatchRandomResize(nn.Module):
-    """Stretch every image of a batch to one random square size.
+    """Stretch every image of a batch to one random size.
 
     This is Paddle's ``BatchRandomResize(target_size=sizes,
     random_size=True, random_interp=True, keep_ratio=False)``: per batch a
@@ -38,7 +38,9 @@ class PicoBatchRandomResize(nn.Module):
     does. Use it in ``data_preprocessor.batch_augments``.
 
     Args:
-        sizes (Sequence[int]): Candidate square sizes (multiples of 32).
+        sizes (Sequence[int | Sequence[int]]): Candidate sizes (multiples
+            of 32): ``S`` for a square, ``(H, W)`` otherwise (Paddle's
+            ``[[768, 576], [800, 608], ...]`` of the layout models).
         interpolations (Sequence[str]): Candidate ``F.interpolate`` modes.
             Defaults to nearest, bilinear, bicubic and area.
     """
@@ -47,13 +49,22 @@ class PicoBatchRandomResize(nn.Module):
                  sizes: Sequence[int],
                  interpolations: Sequence[str] = INTERPOLATIONS) -> None:
         super().__init__()
-        if not sizes or any(int(s) <= 0 for s in sizes):
-            raise ValueError(f'sizes must be positive ints, got {sizes!r}')
+
+        def as_hw(size) -> Tuple[int, int]:
+            hw = (size, size) if isinstance(size, (int, float)) else size
+            if (len(hw) != 2 or any(int(v) != v or v <= 0 for v in hw)):
+                raise ValueError(
+                    f'sizes must be positive ints (squares) or (H, W) pairs'
+                    f' of positive ints, got {sizes!r}')
+            return int(hw[0]), int(hw[1])
+
+        if not sizes:
+            raise ValueError('sizes must not be empty')
         unknown = [m for m in interpolations if m not in INTERPOLATIONS]
         if not interpolations or unknown:
             raise ValueError(f'interpolations must be among '
                              f'{INTERPOLATIONS}, got {interpolations!r}')
-        self.sizes = [int(s) for s in sizes]
+        self.sizes = [as_hw(s) for s in sizes]
         self.interpolations = list(interpolations)
 
     def forward(
@@ -68,7 +79,7 @@ class PicoBatchRandomResize(nn.Module):
         Returns:
             tuple: The resized batch and the updated samples.
         """
-        size = random.choice(self.sizes)
+        out_h, out_w = random.choice(self.sizes)
         mode = random.choice(self.interpolations)
         kwargs = dict(align_corners=False) if mode in ('bilinear',
                                                        'bicubic') else {}
@@ -78,18 +89,18 @@ class PicoBatchRandomResize(nn.Module):
             out.append(
                 F.interpolate(
                     img[None, :, :h, :w],
-                    size=(size, size),
+                    size=(out_h, out_w),
                     mode=mode,
                     **kwargs)[0])
-            sx, sy = size / w, size / h
+            sx, sy = out_w / w, out_h / h
             for key in ('gt_instances', 'ignored_instances'):
                 if key in sample and 'bboxes' in sample.get(key):
                     _rescale_(sample.get(key).bboxes, sx, sy)
             scale = sample.metainfo.get('scale_factor', (1.0, 1.0))
             sample.set_metainfo(
                 dict(
-                    img_shape=(size, size),
-                    pad_shape=(size, size),
-                    batch_input_shape=(size, size),
+                    img_shape=(out_h, out_w),
+                    pad_shape=(out_h, out_w),
+                    batch_input_shape=(out_h, out_w),
                     scale_factor=(scale[0] * sx, scale[1] * sy)))
         return torch.stack(out), data_samples

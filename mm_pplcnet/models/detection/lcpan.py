@@ -84,13 +84,14 @@ class LCPAN(BaseModule):
         in_channels = list(in_channels)
         if not in_channels or not all(
                 isinstance(c, int) and c > 0 for c in in_channels):
-            raise ValueError('LCPAN in_channels must be a non-empty list of '
-                             f'positive ints, got {in_channels!r}')
-        if num_features not in (len(in_channels), len(in_channels) + 1):
             raise ValueError(
-                f'LCPAN num_features must be {len(in_channels)} (one output '
-                f'per input) or {len(in_channels) + 1} (an extra level), '
-                f'got {num_features}')
+                f'{type(self).__name__} in_channels must be a non-empty '
+                f'list of positive ints, got {in_channels!r}')
+        if num_features not in (len(in_channels), len(in_channels) + 1):
+            raise ValueError(f'{type(self).__name__} num_features must be '
+                             f'{len(in_channels)} (one output per input) or '
+                             f'{len(in_channels) + 1} (an extra level), '
+                             f'got {num_features}')
         if kernel_size % 2 != 1:
             raise ValueError(f'kernel_size must be odd, got {kernel_size}')
         self.in_channels = in_channels
@@ -107,11 +108,6 @@ class LCPAN(BaseModule):
             return ConvModule(c, c, kernel_size, 2, (kernel_size - 1) // 2,
                               **common)
 
-        def lcnet_block() -> nn.Sequential:
-            return nn.Sequential(
-                DepthwiseSeparable(2 * c, 2 * c, kernel_size, **common),
-                DepthwiseSeparable(2 * c, c, kernel_size, **common))
-
         self.conv_t = nn.ModuleList(
             ConvModule(ch, c, 1, **common) for ch in in_channels)
         if num_features > len(in_channels):
@@ -119,12 +115,32 @@ class LCPAN(BaseModule):
             self.second_top_conv = down_module()
         self.upsample = nn.Upsample(**upsample_cfg)
         num_levels = len(in_channels)
-        self.top_down_blocks = nn.ModuleList(lcnet_block()
-                                             for _ in range(num_levels - 1))
+        self.top_down_blocks = nn.ModuleList(
+            self._fuse_block(c, kernel_size, common)
+            for _ in range(num_levels - 1))
         self.downsamples = nn.ModuleList(down_module()
                                          for _ in range(num_levels - 1))
-        self.bottom_up_blocks = nn.ModuleList(lcnet_block()
-                                              for _ in range(num_levels - 1))
+        self.bottom_up_blocks = nn.ModuleList(
+            self._fuse_block(c, kernel_size, common)
+            for _ in range(num_levels - 1))
+
+    def _fuse_block(self, channels: int, kernel_size: int,
+                    common: dict) -> nn.Module:
+        """The block that fuses two concatenated maps (``2C -> C``): two
+        LCNet blocks, ``2C -> 2C -> C``.
+
+        Args:
+            channels (int): ``C``.
+            kernel_size (int): Depthwise kernel size.
+            common (dict): ``norm_cfg`` and ``act_cfg``.
+
+        Returns:
+            nn.Module: The block.
+        """
+        return nn.Sequential(
+            DepthwiseSeparable(2 * channels, 2 * channels, kernel_size,
+                               **common),
+            DepthwiseSeparable(2 * channels, channels, kernel_size, **common))
 
     def init_weights(self) -> None:
         """Paddle's initialization: KaimingNormal (fan-in) in the LCNet
@@ -148,13 +164,15 @@ class LCPAN(BaseModule):
             channels, finest first.
         """
         if len(inputs) != len(self.in_channels):
-            raise ValueError(f'LCPAN expects {len(self.in_channels)} inputs, '
-                             f'got {len(inputs)}')
+            raise ValueError(
+                f'{type(self).__name__} expects {len(self.in_channels)} '
+                f'inputs, got {len(inputs)}')
         for i, (x, ch) in enumerate(zip(inputs, self.in_channels)):
             if x.shape[1] != ch:
                 raise ValueError(
-                    f'LCPAN input {i} has {x.shape[1]} channels but '
-                    f'in_channels[{i}] is {ch}: set neck.in_channels to the '
+                    f'{type(self).__name__} input {i} has {x.shape[1]} '
+                    f'channels but in_channels[{i}] is {ch}: set '
+                    'neck.in_channels to the '
                     'backbone output widths')
         feats = [conv(x) for conv, x in zip(self.conv_t, inputs)]
         num_levels = len(feats)
@@ -165,9 +183,10 @@ class LCPAN(BaseModule):
             up = self.upsample(inner[0])
             if up.shape[-2:] != feats[idx - 1].shape[-2:]:
                 raise ValueError(
-                    f'LCPAN: level {idx} upsampled to {tuple(up.shape[-2:])}'
-                    f' does not match level {idx - 1} of size '
-                    f'{tuple(feats[idx - 1].shape[-2:])}; pad the input '
+                    f'{type(self).__name__}: level {idx} upsampled to '
+                    f'{tuple(up.shape[-2:])} does not match level '
+                    f'{idx - 1} of size {tuple(feats[idx - 1].shape[-2:])}; '
+                    'pad the input '
                     'images to a multiple of 32 (pad_size_divisor=32)')
             block = self.top_down_blocks[num_levels - 1 - idx]
             inner.insert(0, block(torch.cat([up, feats[idx - 1]], 1)))

@@ -173,6 +173,12 @@ class PicoHeadV2(BaseDenseHead):
             default) gives Paddle's initialization.
     """
 
+    default_train_cfg = dict(
+        static_assigner_epoch=100,
+        static_assigner=dict(type='PaddleATSSAssigner', topk=9),
+        assigner=dict(
+            type='PaddleTaskAlignedAssigner', topk=13, alpha=1.0, beta=6.0))
+
     def __init__(self,
                  num_classes: int,
                  in_channels: int,
@@ -215,12 +221,7 @@ class PicoHeadV2(BaseDenseHead):
         self.cell_offset = cell_offset
         self.grid_cell_scale = grid_cell_scale
         self.use_align_head = use_align_head
-        self.train_cfg = ConfigDict(
-            static_assigner_epoch=100,
-            static_assigner=dict(type='PaddleATSSAssigner', topk=9),
-            assigner=dict(
-                type='PaddleTaskAlignedAssigner', topk=13, alpha=1.0,
-                beta=6.0))
+        self.train_cfg = ConfigDict(self.default_train_cfg)
         self.train_cfg.update(train_cfg or {})
         self.test_cfg = ConfigDict(
             score_thr=0.025,
@@ -228,12 +229,13 @@ class PicoHeadV2(BaseDenseHead):
             nms=dict(type='nms', iou_threshold=0.6),
             max_per_img=100)
         self.test_cfg.update(test_cfg or {})
-        self.static_assigner = TASK_UTILS.build(
-            self.train_cfg.static_assigner,
-            default_args=dict(num_classes=num_classes))
-        self.assigner = TASK_UTILS.build(
-            self.train_cfg.assigner,
-            default_args=dict(num_classes=num_classes))
+        for name in ('static_assigner', 'assigner'):
+            if self.train_cfg.get(name) is not None:
+                setattr(
+                    self, name,
+                    TASK_UTILS.build(
+                        self.train_cfg[name],
+                        default_args=dict(num_classes=num_classes)))
         self.prior_generator = MlvlPointGenerator(
             self.strides, offset=cell_offset)
         self.loss_cls = MODELS.build(loss_cls)
@@ -243,18 +245,36 @@ class PicoHeadV2(BaseDenseHead):
         num_levels = len(self.strides)
         self.conv_feat = PicoFeat(in_channels, num_levels, num_convs,
                                   kernel_size, use_se, norm_cfg, act_cfg)
+        self._init_predictors(kernel_size, norm_cfg, act_cfg)
+        self.register_buffer(
+            'project',
+            torch.linspace(0, reg_max, reg_max + 1),
+            persistent=False)
+
+    def _init_predictors(self, kernel_size: int, norm_cfg: dict,
+                         act_cfg: dict) -> None:
+        """Per level: 1x1 class and distribution convs, and the alignment
+        branch.
+
+        Args:
+            kernel_size (int): Kernel of the alignment branch's conv.
+            norm_cfg (dict): Normalization config.
+            act_cfg (dict): Activation config.
+        """
+        num_levels, channels = len(self.strides), self.in_channels
         self.head_cls_list = nn.ModuleList(
-            nn.Conv2d(in_channels, num_classes, 1) for _ in range(num_levels))
-        self.head_reg_list = nn.ModuleList(
-            nn.Conv2d(in_channels, 4 * (reg_max + 1), 1)
+            nn.Conv2d(channels, self.num_classes, 1)
             for _ in range(num_levels))
-        if use_align_head:
+        self.head_reg_list = nn.ModuleList(
+            nn.Conv2d(channels, 4 * (self.reg_max + 1), 1)
+            for _ in range(num_levels))
+        if self.use_align_head:
             # Paddle's DPModule(C, 1): a *dense* conv C -> 1 (its groups are
             # the output channels), then a 1x1 conv, no act at the end
             self.cls_align = nn.ModuleList(
                 nn.Sequential(
                     ConvModule(
-                        in_channels,
+                        channels,
                         1,
                         kernel_size,
                         padding=(kernel_size - 1) // 2,
@@ -262,10 +282,6 @@ class PicoHeadV2(BaseDenseHead):
                         act_cfg=act_cfg),
                     ConvModule(1, 1, 1, norm_cfg=norm_cfg, act_cfg=None))
                 for _ in range(num_levels))
-        self.register_buffer(
-            'project',
-            torch.linspace(0, reg_max, reg_max + 1),
-            persistent=False)
 
     # ------------------------------------------------------------ network
     def init_weights(self) -> None:
@@ -302,23 +318,39 @@ class PicoHeadV2(BaseDenseHead):
             and ``bbox_preds`` (list of ``(B, 4 * (reg_max + 1), H, W)``).
         """
         if len(x) != len(self.strides):
-            raise ValueError(f'PicoHeadV2 has {len(self.strides)} strides '
-                             f'{self.strides} but got {len(x)} feature maps')
+            raise ValueError(f'{type(self).__name__} has {len(self.strides)} '
+                             f'strides {self.strides} but got {len(x)} '
+                             'feature maps')
         cls_scores, bbox_preds = [], []
         for i, feat in enumerate(x):
             if feat.shape[1] != self.in_channels:
                 raise ValueError(
-                    f'PicoHeadV2 in_channels is {self.in_channels} but level '
-                    f'{i} has {feat.shape[1]} channels: set '
+                    f'{type(self).__name__} in_channels is '
+                    f'{self.in_channels} but level {i} has '
+                    f'{feat.shape[1]} channels: set '
                     'bbox_head.in_channels to the neck out_channels')
-            tower, attended = self.conv_feat(feat, i)
-            cls_prob = self.head_cls_list[i](attended).sigmoid()
-            if self.use_align_head:
-                align = self.cls_align[i](tower).sigmoid()
-                cls_prob = (cls_prob * align + EPS).sqrt()
+            cls_prob, dist = self._forward_level(feat, i)
             cls_scores.append(cls_prob)
-            bbox_preds.append(self.head_reg_list[i](attended))
+            bbox_preds.append(dist)
         return cls_scores, bbox_preds
+
+    def _forward_level(self, feat: Tensor, level: int) -> Tuple[Tensor, ...]:
+        """Class probabilities and raw distributions of one level.
+
+        Args:
+            feat (Tensor): ``(B, C, H, W)`` neck output.
+            level (int): Level index.
+
+        Returns:
+            tuple[Tensor]: ``(B, num_classes, H, W)`` probabilities and
+            ``(B, 4 * (reg_max + 1), H, W)`` distribution logits.
+        """
+        tower, attended = self.conv_feat(feat, level)
+        cls_prob = self.head_cls_list[level](attended).sigmoid()
+        if self.use_align_head:
+            align = self.cls_align[level](tower).sigmoid()
+            cls_prob = (cls_prob * align + EPS).sqrt()
+        return cls_prob, self.head_reg_list[level](attended)
 
     def integral(self, dist: Tensor) -> Tensor:
         """Expected distances of the four side distributions.
