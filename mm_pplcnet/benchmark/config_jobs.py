@@ -11,7 +11,7 @@ from typing import List, Optional, Sequence, Tuple
 import torch
 from torch import nn
 
-from ..utils.randomize import randomize_
+from ..utils.randomize import calibrate_bn_, randomize_
 from .runner import Job
 
 
@@ -53,6 +53,53 @@ def config_input_shape(cfg) -> Tuple[int, int]:
         raise ValueError('cannot tell the test input size from the config; '
                          'pass --shape H W')
     return size
+
+
+def build_config_model(config: str, checkpoint: Optional[str] = None) -> tuple:
+    """Build the model of one of our mmpretrain / mmdet / mmseg configs.
+
+    The config's ``init_cfg`` (pretrained files) is not applied. Without a
+    checkpoint the weights are random (:func:`randomize_`) and the BN
+    statistics are measured on a random batch at the config's test size,
+    at most 512 pixels a side (:func:`calibrate_bn_`): every layer then
+    carries an O(1) signal, as in a trained network, so that output
+    comparisons between runtimes mean something.
+
+    Args:
+        config (str): Config file.
+        checkpoint (str, optional): Weights, loaded strictly.
+
+    Returns:
+        tuple: The model in eval mode, the config, its default scope.
+    """
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmengine.runner import load_checkpoint
+    from mmengine.utils import import_modules_from_strings
+
+    import mm_pplcnet  # noqa: F401
+    if not osp.isfile(config):
+        raise FileNotFoundError(f'config {config!r} does not exist')
+    cfg = Config.fromfile(config)
+    scope = cfg.get('default_scope', 'mmpretrain')
+    init_default_scope(scope)
+    if cfg.get('custom_imports'):
+        import_modules_from_strings(**cfg.custom_imports)
+    registry = __import__(f'{scope}.registry', fromlist=['MODELS']).MODELS
+    model = registry.build(cfg.model)
+    if checkpoint:
+        load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
+        return model.eval(), cfg, scope
+    randomize_(model)
+    shape = config_input_shape(cfg)
+    # statistics of random images hardly depend on their size
+    k = min(1.0, 512 / max(shape))
+    hw = [max(32, int(round(s * k / 32)) * 32) for s in shape]
+    batch = torch.randn((2, 3, *hw),
+                        generator=torch.Generator().manual_seed(1))
+    model.eval()
+    calibrate_bn_(model, lambda: model(batch, mode='tensor'))
+    return model, cfg, scope
 
 
 class RawForward(nn.Module):
@@ -131,33 +178,16 @@ def config_jobs(config: str,
     Returns:
         list[Job]: One or two jobs.
     """
-    from mmengine.config import Config
-    from mmengine.registry import init_default_scope
-    from mmengine.runner import load_checkpoint
-
-    import mm_pplcnet  # noqa: F401
-    if not osp.isfile(config):
-        raise FileNotFoundError(f'config {config!r} does not exist')
-    cfg = Config.fromfile(config)
-    scope = cfg.get('default_scope', 'mmpretrain')
-    init_default_scope(scope)
-    if cfg.get('custom_imports'):
-        from mmengine.utils import import_modules_from_strings
-        import_modules_from_strings(**cfg.custom_imports)
+    model, cfg, scope = build_config_model(config, checkpoint)
     hw = tuple(shape) if shape else config_input_shape(cfg)
-    registry = __import__(f'{scope}.registry', fromlist=['MODELS']).MODELS
     name = osp.splitext(osp.basename(config))[0]
     family = str(cfg.model.get('backbone', {}).get('type', scope))
+    models = [model]
 
     def build() -> nn.Module:
-        model = registry.build(cfg.model)
-        # init_cfg (pretrained files) is not applied: random weights of
-        # realistic scale, or --checkpoint
-        if checkpoint:
-            load_checkpoint(model, checkpoint, map_location='cpu')
-        else:
-            randomize_(model)
-        return model.eval()
+        # one model per job: the first is the one built above
+        return models.pop() if models else build_config_model(
+            config, checkpoint)[0]
 
     input_shape = (batch, 3, *hw)
     jobs = [

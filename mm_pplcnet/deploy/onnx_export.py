@@ -6,7 +6,8 @@ import torch
 from torch import nn
 
 from ..benchmark.backends import export_onnx
-from ..benchmark.config_jobs import _flatten, config_input_shape
+from ..benchmark.config_jobs import (_flatten, build_config_model,
+                                     config_input_shape)
 from ..utils.compare import check_close
 
 
@@ -35,46 +36,18 @@ def build_export_model(
 
     Args:
         config (str): Config file.
-        checkpoint (str, optional): Weights. When None, random ones: He
-            weights, then BN statistics measured on a random batch at the
-            config's test size (:func:`calibrate_bn_`), so that every
-            layer carries an O(1) signal as in a trained network.
+        checkpoint (str, optional): Weights. When None, random ones with
+            calibrated BN statistics (:func:`build_config_model`).
         backbone_only (bool): Export only the backbone (its feature maps).
 
     Returns:
         tuple: The exportable module, the config's test (H, W), the scope.
     """
-    from mmengine.config import Config
-    from mmengine.registry import init_default_scope
-    from mmengine.runner import load_checkpoint
-    from mmengine.utils import import_modules_from_strings
-
-    import mm_pplcnet  # noqa: F401
-    from ..utils.randomize import calibrate_bn_, randomize_
-    cfg = Config.fromfile(config)
-    scope = cfg.get('default_scope', 'mmpretrain')
-    init_default_scope(scope)
-    if cfg.get('custom_imports'):
-        import_modules_from_strings(**cfg.custom_imports)
-    registry = __import__(f'{scope}.registry', fromlist=['MODELS']).MODELS
-    model = registry.build(cfg.model)
-    if checkpoint:
-        load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
-    else:
-        randomize_(model)
-    # the wrapper too: torch.onnx.export restores the wrapper's mode on
-    # every submodule afterwards
+    model, cfg, scope = build_config_model(config, checkpoint)
+    # the wrapper in eval mode too: torch.onnx.export restores the
+    # wrapper's mode on every submodule afterwards
     wrapper = _Outputs(model, backbone_only).eval()
-    shape = config_input_shape(cfg)
-    if not checkpoint:
-        # statistics of random images hardly depend on their size: at most
-        # 512 pixels a side keeps the pass quick for 1024x2048 segmentors
-        k = min(1.0, 512 / max(shape))
-        hw = [max(32, int(round(s * k / 32)) * 32) for s in shape]
-        batch = torch.randn((2, 3, *hw),
-                            generator=torch.Generator().manual_seed(1))
-        calibrate_bn_(wrapper, lambda: wrapper(batch))
-    return wrapper, shape, scope
+    return wrapper, config_input_shape(cfg), scope
 
 
 def export_and_check(model: nn.Module,
