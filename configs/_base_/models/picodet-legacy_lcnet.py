@@ -10,24 +10,14 @@
 # Training: SimOTA (candidate_topk 10, iou_weight 6, centre radius 2.5),
 # varifocal loss (sigmoid, IoU weighted, weight 1), GIoU 2.0, DFL 0.25.
 # Test: score threshold 0.025, NMS 0.6, top 1000 per class, keep 100.
+# The data preprocessor (ImageNet mean / std, pad to 32, per-batch random
+# size 352..480 of the legacy 416 reader) and the test settings are the
+# current PicoDet's: this file replaces its backbone scale, neck, head and
+# training targets.
+_base_ = './picodet-s_lcnet.py'
 model = dict(
-    type='SingleStageDetector',
-    data_preprocessor=dict(
-        type='DetDataPreprocessor',
-        # ImageNet mean / std on RGB (Paddle: NormalizeImage, is_scale)
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        bgr_to_rgb=True,
-        pad_size_divisor=32,
-        # Paddle's BatchRandomResize of the legacy 416 reader
-        batch_augments=[
-            dict(
-                type='PicoBatchRandomResize', sizes=[352, 384, 416, 448, 480])
-        ]),
     backbone=dict(
-        type='PPLCNet',
         scale=1.0,
-        out_indices=(2, 3, 4),
         # No download by default. To start from PaddleClas' ImageNet
         # weights (as PaddleDetection does), convert them first:
         #   python tools/model_converters/pplcnet_to_mmpretrain.py paddle \
@@ -38,6 +28,7 @@ model = dict(
         #                 prefix='backbone.')
         init_cfg=None),
     neck=dict(
+        _delete_=True,
         type='CSPPAN',
         in_channels=[128, 256, 512],
         out_channels=128,
@@ -46,6 +37,7 @@ model = dict(
         num_csp_blocks=1,
         use_depthwise=True),
     bbox_head=dict(
+        _delete_=True,
         type='PicoHead',
         num_classes=80,
         in_channels=128,
@@ -64,13 +56,9 @@ model = dict(
         loss_bbox=dict(type='GIoULoss', loss_weight=2.0),
         loss_dfl=dict(type='DistributionFocalLoss', loss_weight=0.25)),
     train_cfg=dict(
+        _delete_=True,
         assigner=dict(
             type='PaddleSimOTAAssigner',
             center_radius=2.5,
             candidate_topk=10,
-            iou_weight=6.0)),
-    test_cfg=dict(
-        score_thr=0.025,
-        nms_pre=1000,
-        nms=dict(type='nms', iou_threshold=0.6),
-        max_per_img=100))
+            iou_weight=6.0)))

@@ -12,8 +12,8 @@ import math
 from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
+import torch.nn.functional as F
 from mmdet.registry import MODELS
-from mmdet.structures.bbox import bbox2distance
 from mmdet.utils import reduce_mean
 from mmengine.dist import get_world_size
 from mmengine.model import BaseModule
@@ -182,42 +182,30 @@ class PicoHead(PicoHeadV2):
         Returns:
             dict: ``loss_cls``, ``loss_bbox``, ``loss_dfl``.
         """
-        scores, dists, points, strides, _ = self._flatten(
-            cls_scores, bbox_preds)
-        centers = points / strides  # in strides
-        pred_bboxes = self.distance2bbox(centers, self.integral(dists))
+        scores, dists, points, strides, _, centers, pred_bboxes = \
+            self._decode_for_loss(cls_scores, bbox_preds)
         gt_labels, gt_bboxes, pad_mask = self.pad_gts(batch_gt_instances,
                                                       scores.device)
         targets = self.assigner(scores.detach(),
                                 pred_bboxes.detach() * strides, points,
                                 strides, gt_labels, gt_bboxes, pad_mask)
         pos = targets.labels < self.num_classes
-        num_pos = self._normalizer(pos.sum().to(scores.dtype))
+        # Paddle counts at least one positive per image that has gts
+        has_gts = pad_mask.sum(1) > 0
+        num_pos = self._normalizer(
+            (pos.sum(1).clamp(min=1) * has_gts).sum().to(scores.dtype))
 
+        pos_targets = (targets.bboxes / strides)[pos]
+        weight = scores.detach()[pos].max(-1).values
         cls_target = torch.zeros_like(scores)
         if pos.any():
-            batch = scores.shape[0]
-            pos_targets = (targets.bboxes / strides)[pos]
-            pos_pred = pred_bboxes[pos]
-            pos_centers = centers.expand(batch, -1, -1)[pos]
-            iou = self._aligned_iou(pos_pred.detach(), pos_targets)
-            cls_target[pos] = torch.nn.functional.one_hot(
-                targets.labels[pos], self.num_classes).to(
-                    scores.dtype) * iou[:, None]
-            weight = scores.detach()[pos].max(-1).values
-            avg_factor = self._normalizer(weight.sum())
-            loss_bbox = self.loss_bbox(
-                pos_pred, pos_targets, weight=weight, avg_factor=avg_factor)
-            target_corners = bbox2distance(pos_centers, pos_targets,
-                                           self.reg_max).reshape(-1)
-            loss_dfl = self.loss_dfl(
-                dists[pos].reshape(-1, self.reg_max + 1),
-                target_corners,
-                weight=weight[:, None].expand(-1, 4).reshape(-1),
-                avg_factor=4.0 * avg_factor)
-        else:
-            loss_bbox = dists.sum() * 0
-            loss_dfl = dists.sum() * 0
+            iou = self._aligned_iou(pred_bboxes[pos].detach(), pos_targets)
+            cls_target[pos] = F.one_hot(targets.labels[pos],
+                                        self.num_classes).to(
+                                            scores.dtype) * iou[:, None]
+        loss_bbox, loss_dfl = self._box_losses(pred_bboxes, dists, centers,
+                                               pos, pos_targets, weight,
+                                               self._normalizer(weight.sum()))
         loss_cls = self.loss_cls(
             scores.reshape(-1, self.num_classes),
             cls_target.reshape(-1, self.num_classes),

@@ -496,6 +496,62 @@ class PicoHeadV2(BaseDenseHead):
             return reduce_mean(total).clamp(min=1)
         return torch.where(total > 0, total, torch.ones_like(total))
 
+    def _decode_for_loss(self, cls_scores: Sequence[Tensor],
+                         bbox_preds: Sequence[Tensor]) -> Tuple[Tensor, ...]:
+        """Flatten the levels and decode the predicted boxes in strides.
+
+        Args:
+            cls_scores (Sequence[Tensor]): Class probabilities per level.
+            bbox_preds (Sequence[Tensor]): Distributions per level.
+
+        Returns:
+            tuple: :meth:`_flatten`'s scores, distributions, points,
+            strides and counts, then the cell centres ``(L, 2)`` and the
+            predicted boxes ``(B, L, 4)``, both in strides.
+        """
+        scores, dists, points, strides, counts = self._flatten(
+            cls_scores, bbox_preds)
+        centers = points / strides
+        pred_bboxes = self.distance2bbox(centers, self.integral(dists))
+        return scores, dists, points, strides, counts, centers, pred_bboxes
+
+    def _box_losses(self, pred_bboxes: Tensor, dists: Tensor, centers: Tensor,
+                    pos: Tensor, pos_targets: Tensor, weight: Tensor,
+                    avg_factor: Tensor) -> Tuple[Tensor, Tensor]:
+        """GIoU and DFL losses of the positives, as Paddle weights them:
+        each positive by ``weight``, normalized by ``avg_factor`` (the DFL
+        also averaged over the four sides).
+
+        Args:
+            pred_bboxes (Tensor): ``(B, L, 4)`` predicted boxes in strides.
+            dists (Tensor): ``(B, L, 4 * (reg_max + 1))`` distributions.
+            centers (Tensor): ``(L, 2)`` cell centres in strides.
+            pos (Tensor): ``(B, L)`` mask of the positives.
+            pos_targets (Tensor): ``(P, 4)`` their gt boxes in strides.
+            weight (Tensor): ``(P, )`` their weights.
+            avg_factor (Tensor): The normalizer.
+
+        Returns:
+            tuple[Tensor]: ``loss_bbox`` and ``loss_dfl`` (zeros that keep
+            the graph when there is no positive).
+        """
+        if not pos.any():
+            return dists.sum() * 0, dists.sum() * 0
+        pos_centers = centers.expand(pos.shape[0], -1, -1)[pos]
+        loss_bbox = self.loss_bbox(
+            pred_bboxes[pos],
+            pos_targets,
+            weight=weight,
+            avg_factor=avg_factor)
+        target_corners = bbox2distance(pos_centers, pos_targets,
+                                       self.reg_max).reshape(-1)
+        loss_dfl = self.loss_dfl(
+            dists[pos].reshape(-1, self.reg_max + 1),
+            target_corners,
+            weight=weight[:, None].expand(-1, 4).reshape(-1),
+            avg_factor=4.0 * avg_factor)
+        return loss_bbox, loss_dfl
+
     def loss_by_feat(
         self,
         cls_scores: List[Tensor],
@@ -519,10 +575,8 @@ class PicoHeadV2(BaseDenseHead):
         Returns:
             dict: ``loss_cls``, ``loss_bbox``, ``loss_dfl``.
         """
-        scores, dists, points, strides, counts = self._flatten(
-            cls_scores, bbox_preds)
-        centers = points / strides  # in strides
-        pred_bboxes = self.distance2bbox(centers, self.integral(dists))
+        scores, dists, points, strides, counts, centers, pred_bboxes = \
+            self._decode_for_loss(cls_scores, bbox_preds)
         gt_labels, gt_bboxes, pad_mask = self.pad_gts(batch_gt_instances,
                                                       scores.device)
         targets = self.assign(scores, pred_bboxes * strides, points, strides,
@@ -535,26 +589,9 @@ class PicoHeadV2(BaseDenseHead):
             avg_factor=avg_factor)
 
         pos = (targets.labels >= 0) & (targets.labels < self.num_classes)
-        if pos.any():
-            batch = scores.shape[0]
-            weight = targets.scores.max(-1).values[pos]
-            pos_targets = assigned_bboxes[pos]
-            pos_centers = centers.expand(batch, -1, -1)[pos]
-            loss_bbox = self.loss_bbox(
-                pred_bboxes[pos],
-                pos_targets,
-                weight=weight,
-                avg_factor=avg_factor)
-            target_corners = bbox2distance(pos_centers, pos_targets,
-                                           self.reg_max).reshape(-1)
-            loss_dfl = self.loss_dfl(
-                dists[pos].reshape(-1, self.reg_max + 1),
-                target_corners,
-                weight=weight[:, None].expand(-1, 4).reshape(-1),
-                avg_factor=4.0 * avg_factor)
-        else:
-            loss_bbox = dists.sum() * 0
-            loss_dfl = dists.sum() * 0
+        loss_bbox, loss_dfl = self._box_losses(
+            pred_bboxes, dists, centers, pos, assigned_bboxes[pos],
+            targets.scores.max(-1).values[pos], avg_factor)
         return dict(loss_cls=loss_cls, loss_bbox=loss_bbox, loss_dfl=loss_dfl)
 
     # ------------------------------------------------------------ predict
