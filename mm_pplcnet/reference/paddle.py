@@ -9,7 +9,7 @@ import importlib.util
 import os.path as osp
 import sys
 from types import ModuleType
-from typing import Dict
+from typing import Dict, List
 
 import numpy as np
 
@@ -127,6 +127,64 @@ def import_ppdet(module: str) -> ModuleType:
             'paddledet==2.6.0 and the modules it imports)') from err
 
 
+def _ppdet_modules(*names: str) -> List[ModuleType]:
+    """``ppdet.modeling.<name>`` for each name."""
+    return [import_ppdet(f'ppdet.modeling.{name}') for name in names]
+
+
+def _ppdet_lcnet_picodet(scale: float, neck_type: str, head_type: str,
+                         channels: int, num_convs: int, num_classes: int,
+                         use_se: bool, neck_kwargs: dict, head_kwargs: dict):
+    """ppdet's PicoDet: LCNet (blocks4-6), a 4-level neck and a PicoDet head
+    with shared per-level towers (``share_cls_reg``), reg_max 7, cell
+    offset 0.5, prior 0.01, strides 8-64.
+
+    Args:
+        scale (float): LCNet width multiplier.
+        neck_type (str): ``'lc_pan.LCPAN'`` or ``'csp_pan.CSPPAN'``.
+        head_type (str): ``'PicoHeadV2'`` or ``'PicoHead'``.
+        channels (int): Neck and head channels.
+        num_convs (int): Blocks per head tower.
+        num_classes (int): Number of classes.
+        use_se (bool): ESE attention in the towers (v2).
+        neck_kwargs (dict): More neck arguments.
+        head_kwargs (dict): More head arguments (assigners, losses).
+
+    Returns:
+        ppdet.modeling.architectures.PicoDet: The detector.
+    """
+    lcnet, pico, arch = _ppdet_modules('backbones.lcnet', 'heads.pico_head',
+                                       'architectures.picodet')
+    neck_module, neck_class = neck_type.split('.')
+    neck_cls = getattr(_ppdet_modules(f'necks.{neck_module}')[0], neck_class)
+    backbone = lcnet.LCNet(scale=scale, feature_maps=[3, 4, 5])
+    # the necks append to their default spatial_scales list: pass a new one
+    neck = neck_cls(
+        backbone._out_channels,
+        channels,
+        num_features=4,
+        spatial_scales=[0.125, 0.0625, 0.03125],
+        **neck_kwargs)
+    feat_kwargs = dict(use_se=True) if use_se else {}
+    head = getattr(pico, head_type)(
+        conv_feat=pico.PicoFeat(
+            feat_in=channels,
+            feat_out=channels,
+            num_convs=num_convs,
+            num_fpn_stride=4,
+            norm_type='bn',
+            share_cls_reg=True,
+            **feat_kwargs),
+        num_classes=num_classes,
+        fpn_stride=[8, 16, 32, 64],
+        prior_prob=0.01,
+        feat_in_chan=channels,
+        reg_max=7,
+        cell_offset=0.5,
+        **head_kwargs)
+    return arch.PicoDet(backbone, neck, head)
+
+
 def build_ppdet_picodet(scale: float,
                         channels: int,
                         num_convs: int,
@@ -149,47 +207,25 @@ def build_ppdet_picodet(scale: float,
     Returns:
         ppdet.modeling.architectures.PicoDet: The detector.
     """
-    lcnet = import_ppdet('ppdet.modeling.backbones.lcnet')
-    lc_pan = import_ppdet('ppdet.modeling.necks.lc_pan')
-    pico = import_ppdet('ppdet.modeling.heads.pico_head')
-    assigners = import_ppdet('ppdet.modeling.assigners')
-    vfl = import_ppdet('ppdet.modeling.losses.varifocal_loss')
-    gfocal = import_ppdet('ppdet.modeling.losses.gfocal_loss')
-    iou = import_ppdet('ppdet.modeling.losses.iou_loss')
-    arch = import_ppdet('ppdet.modeling.architectures.picodet')
-    backbone = lcnet.LCNet(scale=scale, feature_maps=[3, 4, 5])
-    # LCPAN appends to its default spatial_scales list: pass a new one
-    neck = lc_pan.LCPAN(
-        backbone._out_channels,
-        channels,
-        num_features=4,
-        spatial_scales=[0.125, 0.0625, 0.03125])
-    head = pico.PicoHeadV2(
-        conv_feat=pico.PicoFeat(
-            feat_in=channels,
-            feat_out=channels,
-            num_convs=num_convs,
-            num_fpn_stride=4,
-            norm_type='bn',
-            share_cls_reg=True,
-            use_se=True),
-        num_classes=num_classes,
-        fpn_stride=[8, 16, 32, 64],
-        prior_prob=0.01,
-        feat_in_chan=channels,
-        reg_max=7,
-        cell_offset=0.5,
-        grid_cell_scale=5.0,
-        static_assigner_epoch=static_assigner_epoch,
-        use_align_head=True,
-        static_assigner=assigners.ATSSAssigner(
-            topk=9, num_classes=num_classes, force_gt_matching=False),
-        assigner=assigners.TaskAlignedAssigner(topk=13, alpha=1.0, beta=6.0),
-        loss_class=vfl.VarifocalLoss(
-            use_sigmoid=False, iou_weighted=True, loss_weight=1.0),
-        loss_dfl=gfocal.DistributionFocalLoss(loss_weight=0.5),
-        loss_bbox=iou.GIoULoss(loss_weight=2.5))
-    return arch.PicoDet(backbone, neck, head)
+    assigners, vfl, gfocal, iou = _ppdet_modules('assigners',
+                                                 'losses.varifocal_loss',
+                                                 'losses.gfocal_loss',
+                                                 'losses.iou_loss')
+    return _ppdet_lcnet_picodet(
+        scale, 'lc_pan.LCPAN', 'PicoHeadV2', channels, num_convs, num_classes,
+        True, {},
+        dict(
+            grid_cell_scale=5.0,
+            static_assigner_epoch=static_assigner_epoch,
+            use_align_head=True,
+            static_assigner=assigners.ATSSAssigner(
+                topk=9, num_classes=num_classes, force_gt_matching=False),
+            assigner=assigners.TaskAlignedAssigner(
+                topk=13, alpha=1.0, beta=6.0),
+            loss_class=vfl.VarifocalLoss(
+                use_sigmoid=False, iou_weighted=True, loss_weight=1.0),
+            loss_dfl=gfocal.DistributionFocalLoss(loss_weight=0.5),
+            loss_bbox=iou.GIoULoss(loss_weight=2.5)))
 
 
 def build_ppdet_picodet_legacy(scale: float,
@@ -211,46 +247,25 @@ def build_ppdet_picodet_legacy(scale: float,
     Returns:
         ppdet.modeling.architectures.PicoDet: The detector.
     """
-    lcnet = import_ppdet('ppdet.modeling.backbones.lcnet')
-    csp_pan = import_ppdet('ppdet.modeling.necks.csp_pan')
-    pico = import_ppdet('ppdet.modeling.heads.pico_head')
-    assigners = import_ppdet('ppdet.modeling.assigners')
-    vfl = import_ppdet('ppdet.modeling.losses.varifocal_loss')
-    gfocal = import_ppdet('ppdet.modeling.losses.gfocal_loss')
-    iou = import_ppdet('ppdet.modeling.losses.iou_loss')
-    arch = import_ppdet('ppdet.modeling.architectures.picodet')
-    backbone = lcnet.LCNet(scale=scale, feature_maps=[3, 4, 5])
-    # CSPPAN appends to its default spatial_scales list: pass a new one
-    neck = csp_pan.CSPPAN(
-        backbone._out_channels,
-        channels,
-        kernel_size=5,
-        num_features=4,
-        num_csp_blocks=1,
-        use_depthwise=True,
-        act='hard_swish',
-        spatial_scales=[0.125, 0.0625, 0.03125])
-    head = pico.PicoHead(
-        conv_feat=pico.PicoFeat(
-            feat_in=channels,
-            feat_out=channels,
-            num_convs=num_convs,
-            num_fpn_stride=4,
-            norm_type='bn',
-            share_cls_reg=True),
-        num_classes=num_classes,
-        fpn_stride=[8, 16, 32, 64],
-        prior_prob=0.01,
-        feat_in_chan=channels,
-        reg_max=7,
-        cell_offset=0.5,
-        assigner=assigners.SimOTAAssigner(
-            candidate_topk=10, iou_weight=6, num_classes=num_classes),
-        loss_class=vfl.VarifocalLoss(
-            use_sigmoid=True, iou_weighted=True, loss_weight=1.0),
-        loss_dfl=gfocal.DistributionFocalLoss(loss_weight=0.25),
-        loss_bbox=iou.GIoULoss(loss_weight=2.0))
-    return arch.PicoDet(backbone, neck, head)
+    assigners, vfl, gfocal, iou = _ppdet_modules('assigners',
+                                                 'losses.varifocal_loss',
+                                                 'losses.gfocal_loss',
+                                                 'losses.iou_loss')
+    return _ppdet_lcnet_picodet(
+        scale, 'csp_pan.CSPPAN', 'PicoHead', channels, num_convs, num_classes,
+        False,
+        dict(
+            kernel_size=5,
+            num_csp_blocks=1,
+            use_depthwise=True,
+            act='hard_swish'),
+        dict(
+            assigner=assigners.SimOTAAssigner(
+                candidate_topk=10, iou_weight=6, num_classes=num_classes),
+            loss_class=vfl.VarifocalLoss(
+                use_sigmoid=True, iou_weighted=True, loss_weight=1.0),
+            loss_dfl=gfocal.DistributionFocalLoss(loss_weight=0.25),
+            loss_bbox=iou.GIoULoss(loss_weight=2.0)))
 
 
 def randomize_ppdet_picodet_(model, images: np.ndarray, seed: int = 0) -> None:
