@@ -110,7 +110,17 @@ def overlay_mask(image: np.ndarray,
 
 def class_fractions(mask: np.ndarray,
                     classes: Sequence[str]) -> Dict[str, float]:
-    """Share of the pixels of each predicted class, largest first."""
+    """Share of the pixels of each predicted class, largest first.
+
+    Args:
+        mask (np.ndarray): Class indices, e.g. from :func:`segment_image`.
+        classes (Sequence[str]): Class names; indices outside them (such
+            as 255) are named by their number.
+
+    Returns:
+        dict[str, float]: Class name to its fraction of the pixels (only
+        the classes present), in decreasing order.
+    """
     ids, counts = np.unique(mask, return_counts=True)
     shares = {
         classes[i] if 0 <= i < len(classes) else str(i): c / mask.size

@@ -40,14 +40,25 @@ def _median_ms(run: Callable[[], object], iters: int = 15) -> float:
 
 
 def fold_bn(model: nn.Module) -> nn.Module:
-    """Return a copy of ``model`` with every Conv2d-BatchNorm2d pair that
-    runs back to back inside an mmcv ``ConvModule`` or an ``nn.Sequential``
-    folded into the convolution (eval-mode semantics)."""
+    """Return a copy of ``model`` with its conv-BN pairs folded.
+
+    Every Conv2d-BatchNorm2d pair that runs back to back inside an mmcv
+    ``ConvModule`` (order conv, norm) or an ``nn.Sequential`` is folded
+    into the convolution with eval-mode semantics; the BN becomes an
+    ``nn.Identity``.
+
+    Args:
+        model (nn.Module): The model (left unchanged).
+
+    Returns:
+        nn.Module: The folded copy, in eval mode.
+    """
     from mmcv.cnn import ConvModule
 
     model = copy.deepcopy(model).eval()
 
     def fuse(conv: nn.Conv2d, bn: nn.BatchNorm2d) -> nn.Conv2d:
+        """A copy of ``conv`` with ``bn`` folded in."""
         return torch.nn.utils.fusion.fuse_conv_bn_eval(conv, bn)
 
     for module in model.modules():
@@ -68,7 +79,11 @@ def fold_bn(model: nn.Module) -> nn.Module:
 
 
 class Backend:
-    """Base class: ``prepare`` returns the callable to time."""
+    """Base class: ``prepare`` returns the callable to time.
+
+    Args:
+        threads (int): Number of CPU threads the backend may use.
+    """
     name = 'base'
     #: a Python module the backend needs (None: always available)
     requires: Optional[str] = None
@@ -84,7 +99,18 @@ class Backend:
         self.info: Dict[str, str] = {}
 
     def prepare(self, model: nn.Module, example: torch.Tensor) -> Runner:
-        """Turn an eval-mode model into a callable on numpy inputs."""
+        """Turn an eval-mode model into a callable on numpy inputs.
+
+        Subclasses may record what they set up in ``self.info``.
+
+        Args:
+            model (nn.Module): The model, in eval mode.
+            example (torch.Tensor): An input of the shape to time (used
+                for tracing or export).
+
+        Returns:
+            Callable: ``run(x: np.ndarray) -> np.ndarray``.
+        """
         raise NotImplementedError
 
 
@@ -93,9 +119,19 @@ class EagerBackend(Backend):
     name = 'eager'
 
     def prepare(self, model, example):
+        """Run ``model`` as it is, under ``torch.inference_mode``.
+
+        Args:
+            model (nn.Module): The model, in eval mode.
+            example (torch.Tensor): Unused.
+
+        Returns:
+            Callable: ``run(x: np.ndarray) -> np.ndarray``.
+        """
         torch.set_num_threads(self.threads)
 
         def run(x: np.ndarray) -> np.ndarray:
+            """Run the model on one numpy batch."""
             with torch.inference_mode():
                 return model(torch.from_numpy(x)).numpy()
 
@@ -109,18 +145,32 @@ class TorchTunedBackend(Backend):
     def candidates(
         self, model: nn.Module, example: torch.Tensor
     ) -> Dict[str, Callable[[], Tuple[Callable, bool]]]:
-        """Name -> builder of ``(module, channels_last input)`` for every
-        set-up; builders run lazily so that one failing is skipped."""
+        """Builders of the set-ups to try, by name.
+
+        Each builder returns ``(module, channels_last)``: the module to run
+        and whether it takes channels_last input. Builders run lazily, so
+        that one that fails is skipped.
+
+        Args:
+            model (nn.Module): The model, in eval mode.
+            example (torch.Tensor): Example input, for tracing.
+
+        Returns:
+            dict[str, Callable]: Set-up name to its builder.
+        """
         cl_example = example.contiguous(memory_format=torch.channels_last)
 
         def channels_last(m: nn.Module) -> nn.Module:
+            """A copy of ``m`` in channels_last memory format."""
             return copy.deepcopy(m).to(memory_format=torch.channels_last)
 
         def onednn(m: nn.Module, x: torch.Tensor):
+            """Trace ``m`` on ``x``; ``optimize_for_inference``."""
             traced = torch.jit.trace(m, x, check_trace=False)
             return torch.jit.optimize_for_inference(traced)
 
         def freeze():
+            """Trace and freeze the model."""
             traced = torch.jit.trace(model, example, check_trace=False)
             return torch.jit.freeze(traced.eval()), False
 
@@ -138,6 +188,22 @@ class TorchTunedBackend(Backend):
         }
 
     def prepare(self, model, example):
+        """Time every set-up of :meth:`candidates` and keep the fastest.
+
+        ``self.info`` records the set-up chosen, the trial time of each
+        and why any failed.
+
+        Args:
+            model (nn.Module): The model, in eval mode.
+            example (torch.Tensor): Example input, for tracing and the
+                trial timings.
+
+        Returns:
+            Callable: ``run(x: np.ndarray) -> np.ndarray``.
+
+        Raises:
+            RuntimeError: No set-up worked.
+        """
         import warnings
         torch.set_num_threads(self.threads)
         timings = {}
@@ -170,6 +236,7 @@ class TorchTunedBackend(Backend):
         self.info.update({f'failed[{k}]': v for k, v in failed.items()})
 
         def run(x: np.ndarray) -> np.ndarray:
+            """Run the chosen module on one numpy batch."""
             t = torch.from_numpy(x)
             if cl:
                 t = t.contiguous(memory_format=torch.channels_last)
@@ -225,6 +292,16 @@ class OnnxRuntimeBackend(_OnnxBackend):
     requires = 'onnxruntime'
 
     def prepare(self, model, example):
+        """Export to ONNX and open an ONNX Runtime CPU session.
+
+        Args:
+            model (nn.Module): The model, in eval mode.
+            example (torch.Tensor): Example input (its shape is baked into
+                the ONNX graph).
+
+        Returns:
+            Callable: ``run(x: np.ndarray) -> np.ndarray``.
+        """
         import onnxruntime as ort
         path = self._export(model, example)
         opts = ort.SessionOptions()
@@ -246,6 +323,16 @@ class OpenVINOBackend(_OnnxBackend):
     requires = 'openvino'
 
     def prepare(self, model, example):
+        """Export to ONNX and compile it with OpenVINO for the CPU.
+
+        Args:
+            model (nn.Module): The model, in eval mode.
+            example (torch.Tensor): Example input (its shape is baked into
+                the ONNX graph).
+
+        Returns:
+            Callable: ``run(x: np.ndarray) -> np.ndarray``.
+        """
         import openvino as ov
         path = self._export(model, example)
         compiled = ov.Core().compile_model(
@@ -259,6 +346,7 @@ class OpenVINOBackend(_OnnxBackend):
         self.info = dict(version=ov.__version__)
 
         def run(x: np.ndarray) -> np.ndarray:
+            """Infer one numpy batch."""
             return request.infer({0: x})[0]
 
         return run
@@ -270,7 +358,16 @@ class PaddleInferenceBackend(Backend):
     requires = 'paddle'
 
     def prepare(self, model, example):
-        """``model`` is a Paddle layer; ``example`` a numpy array."""
+        """Save a Paddle network for inference and load it with MKLDNN.
+
+        Args:
+            model (paddle.nn.Layer): The Paddle network (put in eval mode).
+            example (np.ndarray): Example input (its shape is fixed in the
+                saved graph).
+
+        Returns:
+            Callable: ``run(x: np.ndarray) -> np.ndarray``.
+        """
         import glob
 
         import paddle
@@ -299,6 +396,7 @@ class PaddleInferenceBackend(Backend):
         self.info = dict(version=paddle.__version__, mkldnn='on')
 
         def run(x: np.ndarray) -> np.ndarray:
+            """Run the predictor on one numpy batch."""
             inp.copy_from_cpu(x)
             predictor.run()
             return out.copy_to_cpu()

@@ -26,7 +26,21 @@ def _walk(obj):
 
 
 def config_input_shape(cfg) -> Tuple[int, int]:
-    """(H, W) that the config's test pipeline feeds the network."""
+    """(H, W) that the config's test pipeline feeds the network.
+
+    The last ``Resize`` / ``RandomResize`` scale or ``CenterCrop`` size of
+    ``test_pipeline`` (else the test dataloader's pipeline) wins; a
+    ``ResizeEdge`` counts only when nothing came before it.
+
+    Args:
+        cfg (Config): The config.
+
+    Returns:
+        tuple[int, int]: The input height and width.
+
+    Raises:
+        ValueError: The pipeline gives no size.
+    """
     pipeline = cfg.get('test_pipeline') or cfg.get('test_dataloader', {}).get(
         'dataset', {}).get('pipeline', [])
     size = None
@@ -104,13 +118,26 @@ def build_config_model(config: str, checkpoint: Optional[str] = None) -> tuple:
 
 class RawForward(nn.Module):
     """``_forward`` of an mm model, outputs flattened into one tensor so
-    that every backend returns one array to compare."""
+    that every backend returns one array to compare.
+
+    Args:
+        model (nn.Module): An mmpretrain / mmdet / mmseg model.
+    """
 
     def __init__(self, model: nn.Module) -> None:
         super().__init__()
         self.model = model
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Run ``_forward`` and concatenate its outputs.
+
+        Args:
+            x (torch.Tensor): Batch of images, (N, 3, H, W).
+
+        Returns:
+            torch.Tensor: Every output tensor flattened, in order (dict
+            outputs by sorted key), as one 1-D tensor.
+        """
         out = self.model(x, mode='tensor')
         flat = []
         for t in _flatten(out):
@@ -131,7 +158,13 @@ def _flatten(out):
 
 class PredictForward(nn.Module):
     """``predict`` with post-processing; returns a small tensor summary
-    (scores or the label map) so it can be timed like the others."""
+    (scores or the label map) so it can be timed like the others.
+
+    Args:
+        model (nn.Module): An mmdet detector or mmseg segmentor.
+        scope (str): 'mmdet' or 'mmseg'.
+        shape (Sequence[int]): (H, W) of the inputs, for the metadata.
+    """
 
     def __init__(self, model: nn.Module, scope: str, shape) -> None:
         super().__init__()
@@ -155,6 +188,15 @@ class PredictForward(nn.Module):
         return [SegDataSample(metainfo=meta) for _ in range(n)]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Run ``predict`` and summarise the results in one tensor.
+
+        Args:
+            x (torch.Tensor): Batch of images, (N, 3, H, W) of ``shape``.
+
+        Returns:
+            torch.Tensor: For mmdet the scores of all the detections,
+            concatenated; for mmseg the label maps, flattened, (N, H * W).
+        """
         results = self.model(x, self._samples(x.shape[0]), mode='predict')
         if self.scope == 'mmdet':
             return torch.cat(

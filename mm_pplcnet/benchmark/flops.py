@@ -43,6 +43,7 @@ def count_complexity(model: nn.Module,
     paddle = 0
 
     def conv_hook(m: nn.Conv2d, inputs, out):
+        """Count a convolution."""
         nonlocal macs, paddle
         per_out = m.in_channels // m.groups * m.kernel_size[0] * \
             m.kernel_size[1]
@@ -50,15 +51,18 @@ def count_complexity(model: nn.Module,
         paddle += out.numel() * (per_out + (m.bias is not None))
 
     def bn_hook(m, inputs, out):
+        """Count a BatchNorm (Paddle-style FLOPs only)."""
         nonlocal paddle
         paddle += 2 * inputs[0].numel()
 
     def linear_hook(m: nn.Linear, inputs, out):
+        """Count a linear layer."""
         nonlocal macs, paddle
         macs += m.in_features * out.numel()
         paddle += m.in_features * out.numel()
 
     def pool_hook(m, inputs, out):
+        """Count an adaptive average pooling (Paddle-style FLOPs only)."""
         nonlocal paddle
         window = 1
         for i, o in zip(inputs[0].shape[2:], out.shape[2:]):

@@ -28,7 +28,17 @@ def profile_torch(model: nn.Module,
                   x: np.ndarray,
                   threads: int,
                   runs: int = 20) -> Breakdown:
-    """Self CPU time per aten operator (PyTorch eager)."""
+    """Self CPU time per aten operator (PyTorch eager).
+
+    Args:
+        model (nn.Module): The model, in eval mode.
+        x (np.ndarray): Input batch (float32).
+        threads (int): Number of CPU threads.
+        runs (int): Profiled runs, after 5 warm-up ones. Defaults to 20.
+
+    Returns:
+        list[tuple[str, float]]: (operator, ms per run), largest first.
+    """
     from torch.profiler import ProfilerActivity, profile
     torch.set_num_threads(threads)
     t = torch.from_numpy(x)
@@ -48,7 +58,21 @@ def profile_onnxruntime(model: nn.Module,
                         x: np.ndarray,
                         threads: int,
                         runs: int = 20) -> Breakdown:
-    """Time per ONNX operator type (ONNX Runtime's own profiler)."""
+    """Time per ONNX operator type (ONNX Runtime's own profiler).
+
+    The model is exported to ONNX first. The profiled session also runs 5
+    warm-up runs, which are averaged in.
+
+    Args:
+        model (nn.Module): The model, in eval mode.
+        x (np.ndarray): Input batch (float32).
+        threads (int): Number of CPU threads.
+        runs (int): Profiled runs. Defaults to 20.
+
+    Returns:
+        list[tuple[str, float]]: (operator type, ms per run), largest
+        first.
+    """
     import onnxruntime as ort
     with tempfile.TemporaryDirectory() as tmp:
         path = export_onnx(model, torch.from_numpy(x), osp.join(tmp, 'm.onnx'))
@@ -84,7 +108,20 @@ def profile_openvino(model: nn.Module,
                      x: np.ndarray,
                      threads: int,
                      runs: int = 20) -> Breakdown:
-    """Time per executed layer type (OpenVINO performance counters)."""
+    """Time per executed layer type (OpenVINO performance counters).
+
+    The model is exported to ONNX and compiled for the CPU first.
+
+    Args:
+        model (nn.Module): The model, in eval mode.
+        x (np.ndarray): Input batch (float32).
+        threads (int): Number of CPU threads.
+        runs (int): Profiled runs, after 5 warm-up ones. Defaults to 20.
+
+    Returns:
+        list[tuple[str, float]]: (operator type, ms per run), largest
+        first.
+    """
     import openvino as ov
     with tempfile.TemporaryDirectory() as tmp:
         path = export_onnx(model, torch.from_numpy(x), osp.join(tmp, 'm.onnx'))
@@ -118,7 +155,18 @@ PROFILERS = {
 def format_breakdowns(title: str,
                       breakdowns: Dict[str, Breakdown],
                       top: int = 10) -> str:
-    """Side-by-side top operators of several models."""
+    """Side-by-side top operators of several models.
+
+    Args:
+        title (str): First line of the text.
+        breakdowns (dict[str, list]): Model name to its breakdown (as the
+            ``profile_*`` functions return).
+        top (int): Operators listed per model. Defaults to 10.
+
+    Returns:
+        str: The title, then per model its total operator time and its
+        ``top`` operators with ms per run and share of the total.
+    """
     lines = [title]
     for model, items in breakdowns.items():
         total = sum(ms for _, ms in items) or 1.0

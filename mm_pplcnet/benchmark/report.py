@@ -13,7 +13,15 @@ def _fmt(value, spec: str, empty: str = '-') -> str:
 
 
 def table(rows: Sequence[Row]) -> str:
-    """A fixed-width table of every row."""
+    """A fixed-width table of every row.
+
+    Args:
+        rows (Sequence[Row]): The measured rows (failed ones show their
+            error instead of timings).
+
+    Returns:
+        str: The header, a rule and one line per row.
+    """
     head = ('model', 'backend', 'thr', 'params', 'FLOPs(P)', 'MACs',
             'median ms', 'min-max ms', 'img/s', 'top-1', 'max|diff|')
     lines = []
@@ -43,7 +51,17 @@ def table(rows: Sequence[Row]) -> str:
 
 def find(rows: Sequence[Row], model: str, backend: str,
          threads: int) -> Optional[Row]:
-    """The measured row for (model, backend, threads), if any."""
+    """The measured row for (model, backend, threads), if any.
+
+    Args:
+        rows (Sequence[Row]): The rows.
+        model (str): Model name.
+        backend (str): Backend name.
+        threads (int): Number of threads.
+
+    Returns:
+        Row | None: The first such row with timings, else None.
+    """
     for r in rows:
         if (r.model, r.backend, r.threads) == (model, backend,
                                                threads) and r.times_ms:
@@ -57,7 +75,18 @@ def fastest(
     threads: int,
     exclude: Tuple[str, ...] = ('paddle-inference', )
 ) -> Optional[Row]:
-    """Our fastest backend's row for a model."""
+    """Our fastest backend's row for a model.
+
+    Args:
+        rows (Sequence[Row]): The rows.
+        model (str): Model name.
+        threads (int): Number of threads.
+        exclude (tuple[str]): Backends that are not ours. Defaults to
+            ``('paddle-inference', )``.
+
+    Returns:
+        Row | None: The timed row of lowest median latency, else None.
+    """
     cands = [
         r for r in rows if r.model == model and r.threads == threads
         and r.times_ms and r.backend not in exclude
@@ -67,7 +96,14 @@ def fastest(
 
 def write_json(rows: Sequence[Row], path: str, meta: dict,
                checks: List[dict]) -> None:
-    """Write all rows (summarised), the machine info and the checks."""
+    """Write all rows (summarised), the machine info and the checks.
+
+    Args:
+        rows (Sequence[Row]): The rows.
+        path (str): Output ``.json`` file.
+        meta (dict): Machine and run information.
+        checks (list[dict]): Results of the speed checks.
+    """
     with open(path, 'w') as f:
         json.dump(
             dict(meta=meta, checks=checks, rows=[r.summary() for r in rows]),
@@ -76,7 +112,12 @@ def write_json(rows: Sequence[Row], path: str, meta: dict,
 
 
 def write_csv(rows: Sequence[Row], path: str) -> None:
-    """One line per row."""
+    """One line per row.
+
+    Args:
+        rows (Sequence[Row]): The rows.
+        path (str): Output ``.csv`` file.
+    """
     keys = [
         'model', 'family', 'backend', 'threads', 'input_shape', 'params',
         'macs', 'paddle_flops', 'top1', 'median_ms', 'min_ms', 'max_ms',
@@ -96,8 +137,22 @@ def plot(rows: Sequence[Row],
          threads: int,
          command: str,
          title: str = 'ImageNet top-1 against measured CPU latency') -> bool:
-    """Top-1 against latency, one line per family and backend, like the
-    PP-LCNet paper's figure. Returns False when nothing has a top-1."""
+    """Top-1 against latency, one line per family and backend.
+
+    Like the PP-LCNet paper's figure; only timed rows with a top-1 at
+    ``threads`` threads are drawn.
+
+    Args:
+        rows (Sequence[Row]): The rows.
+        path (str): Output image (its folder is created).
+        threads (int): Number of threads of the rows to draw.
+        command (str): Command line, printed at the bottom.
+        title (str): Plot title. Defaults to 'ImageNet top-1 against
+            measured CPU latency'.
+
+    Returns:
+        bool: Whether a plot was written (False when nothing has a top-1).
+    """
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt

@@ -65,13 +65,25 @@ PADDLE_RATIO_MODEL, PADDLE_RATIO_MAX = 'PP-LCNet-1.0x', 0.75
 
 
 class TensorClassifier(nn.Module):
-    """An mmpretrain classifier as ``logits = f(images)`` (for tracing)."""
+    """An mmpretrain classifier as ``logits = f(images)`` (for tracing).
+
+    Args:
+        model (nn.Module): An mmpretrain ``ImageClassifier``.
+    """
 
     def __init__(self, model: nn.Module) -> None:
         super().__init__()
         self.model = model
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Return the logits.
+
+        Args:
+            x (torch.Tensor): Batch of images, (N, 3, H, W).
+
+        Returns:
+            torch.Tensor: Class logits, (N, num_classes).
+        """
         return self.model(x, mode='tensor')
 
 
@@ -80,12 +92,14 @@ def _pplcnet_job(scale: float) -> Job:
     from ..reference import paddle as paddle_ref
 
     def to_torch(paddle_model) -> nn.Module:
+        """Our classifier with the Paddle network's weights."""
         model = build_classifier(scale, 1000)
         model.load_state_dict(
             paddle_pplcnet_to_mm(paddle_ref.state_dict_numpy(paddle_model)))
         return TensorClassifier(model).eval()
 
     def paddle_build():
+        """PaddleClas' PP-LCNet with random weights."""
         model = paddle_ref.build_ppcls_pplcnet(scale)
         paddle_ref.randomize_paddle_(model)
         return model
@@ -108,6 +122,7 @@ def _mnv3_job(arch: str, scale: float) -> Job:
     from ..reference import paddle as paddle_ref
 
     def paddle_build():
+        """PaddleClas' MobileNetV3 with random weights."""
         mod = paddle_ref.import_ppcls(
             'ppcls.arch.backbone.legendary_models.mobilenet_v3')
         name = f'MobileNetV3_{arch}_x{scale:.2f}'.rstrip('0').replace('.', '_')
@@ -117,6 +132,7 @@ def _mnv3_job(arch: str, scale: float) -> Job:
         return model
 
     def to_torch(paddle_model) -> nn.Module:
+        """Our classifier with the Paddle network's weights."""
         model = build_mobilenet_v3_classifier(arch, scale, 1000)
         model.load_state_dict(
             paddle_mobilenet_v3_to_mm(
@@ -161,8 +177,21 @@ TOP1_NAMES = list(TOP1)
 
 
 def checks(rows: Sequence[Row], threads: Sequence[int]) -> List[dict]:
-    """The speed targets, measured: PP-LCNet against MobileNetV3 on the
-    same backend, and our fastest backend against Paddle Inference."""
+    """The speed targets, measured.
+
+    At 1 thread, the latency ratio of each pair of ``PAIRS`` (PP-LCNet
+    against MobileNetV3) on every backend that timed both; at every
+    thread count, our fastest backend on ``PADDLE_RATIO_MODEL`` against
+    Paddle Inference. Checks whose rows are missing are left out.
+
+    Args:
+        rows (Sequence[Row]): The measured rows.
+        threads (Sequence[int]): Thread counts measured.
+
+    Returns:
+        list[dict]: One dict per check: ``check``, ``backend``,
+        ``threads``, ``value`` (the ratio), ``target`` and ``passed``.
+    """
     from .report import fastest, find
     out: List[dict] = []
     backends = sorted({r.backend for r in rows if r.times_ms})
@@ -199,7 +228,14 @@ def checks(rows: Sequence[Row], threads: Sequence[int]) -> List[dict]:
 
 
 def format_checks(results: Sequence[Dict]) -> str:
-    """Human-readable lines for the checks."""
+    """Human-readable lines for the checks.
+
+    Args:
+        results (Sequence[dict]): Output of :func:`checks`.
+
+    Returns:
+        str: One ``[PASS]`` or ``[MISS]`` line per check.
+    """
     lines = []
     for c in results:
         mark = 'PASS' if c['passed'] else 'MISS'

@@ -122,7 +122,15 @@ def load_torch_state_dict(src: str) -> Dict[str, torch.Tensor]:
 
 
 def paddle_bn_name(key: str) -> str:
-    """Rename Paddle BN statistics to PyTorch's (``_mean`` ...)."""
+    """Rename Paddle BN statistics to PyTorch's (``_mean`` ...).
+
+    Args:
+        key (str): A Paddle parameter name.
+
+    Returns:
+        str: ``._mean`` -> ``.running_mean`` and ``._variance`` ->
+        ``.running_var``; any other key unchanged.
+    """
     if key.endswith('._mean'):
         return key[:-len('_mean')] + 'running_mean'
     if key.endswith('._variance'):
@@ -132,7 +140,15 @@ def paddle_bn_name(key: str) -> str:
 
 def to_tensor_dict(
         state: Dict[str, np.ndarray]) -> 'OrderedDict[str, torch.Tensor]':
-    """Convert arrays to contiguous float32 tensors (ints kept)."""
+    """Convert arrays to contiguous float32 tensors (ints kept).
+
+    Args:
+        state (dict[str, np.ndarray]): Name to array.
+
+    Returns:
+        OrderedDict: Name to tensor, in the same order; floating-point
+        arrays become float32, integer ones keep their dtype.
+    """
     out = OrderedDict()
     for key, value in state.items():
         tensor = torch.as_tensor(np.ascontiguousarray(value))
@@ -168,7 +184,14 @@ def save_checkpoint(state_dict: Dict[str, torch.Tensor],
 
 
 def paddle_scale_name(scale: float) -> str:
-    """Paddle's spelling of a scale in names: 0.35 -> '0_35', 1 -> '1_0'."""
+    """Paddle's spelling of a scale in names: 0.35 -> '0_35', 1 -> '1_0'.
+
+    Args:
+        scale (float): Width multiplier (rounded to two decimals).
+
+    Returns:
+        str: The name part.
+    """
     name = f'{scale:.2f}'.rstrip('0').replace('.', '_')
     return name + '0' if name.endswith('_') else name
 
@@ -253,7 +276,10 @@ def match_variant(found: Sequence[int], candidates: Mapping[Hashable,
         model_name (str): How to name the network in errors.
 
     Returns:
-        The matching variant.
+        Hashable: The matching variant.
+
+    Raises:
+        ValueError: No variant matches.
     """
     for variant, expected in candidates.items():
         if tuple(found) == tuple(expected):

@@ -23,7 +23,19 @@ SSLD_SCALES = (0.5, 1.0, 2.5)
 
 
 def paddle_url(scale: float, ssld: bool = False) -> str:
-    """URL of PaddleClas' ImageNet weights of one scale."""
+    """URL of PaddleClas' ImageNet weights of one scale.
+
+    Args:
+        scale (float): One of ``PUBLISHED_SCALES``.
+        ssld (bool): The SSLD-distilled weights (``SSLD_SCALES`` only).
+            Defaults to False.
+
+    Returns:
+        str: The ``.pdparams`` URL.
+
+    Raises:
+        ValueError: PaddleClas publishes no such weights.
+    """
     if scale not in PUBLISHED_SCALES or (ssld and scale not in SSLD_SCALES):
         avail = SSLD_SCALES if ssld else PUBLISHED_SCALES
         raise ValueError(f'PaddleClas publishes no {"SSLD " if ssld else ""}'
@@ -138,7 +150,19 @@ def build_classifier(scale: float,
                      num_classes: int,
                      last_conv_bias: bool = False,
                      head_channels: Optional[int] = 1280):
-    """Build our mmpretrain PP-LCNet classifier (needs mmpretrain)."""
+    """Build our mmpretrain PP-LCNet classifier (needs mmpretrain).
+
+    Args:
+        scale (float): Width multiplier of the backbone.
+        num_classes (int): Number of classes.
+        last_conv_bias (bool): Bias in the head's 1x1 conv (timm's
+            weights have one). Defaults to False.
+        head_channels (int, optional): Width of the head's 1x1 conv; None
+            removes it. Defaults to 1280.
+
+    Returns:
+        ImageClassifier: The model, with a ``PPLCNetClsHead``.
+    """
     return build_mm_classifier(
         dict(type='PPLCNet', scale=scale), make_divisible(512 * scale),
         num_classes, last_conv_bias, head_channels)

@@ -34,14 +34,29 @@ TOY_CITIES = {'train': ('aachen', 'bremen'), 'val': ('frankfurt', )}
 def jitter_colour(rng: np.random.Generator,
                   colour: Tuple[int, int, int],
                   amount: int = 25) -> Tuple[int, ...]:
-    """``colour`` with each channel moved by up to ``amount``, in 0..255."""
+    """``colour`` with each channel moved by up to ``amount``, in 0..255.
+
+    Args:
+        rng (np.random.Generator): Random generator.
+        colour (tuple[int, int, int]): Base RGB colour.
+        amount (int): Largest shift of a channel. Defaults to 25.
+
+    Returns:
+        tuple[int, ...]: The jittered colour, clipped to 0..255.
+    """
     shift = rng.integers(-amount, amount + 1, 3)
     return tuple(int(np.clip(c + s, 0, 255)) for c, s in zip(colour, shift))
 
 
 class _Painter:
     """Draws each shape on the image and, with its trainId, on the label
-    map, so that both always agree."""
+    map, so that both always agree.
+
+    Args:
+        rng (np.random.Generator): Random generator (colour jitter).
+        height (int): Image height.
+        width (int): Image width.
+    """
 
     def __init__(self, rng: np.random.Generator, height: int,
                  width: int) -> None:
@@ -56,7 +71,7 @@ class _Painter:
 
         Args:
             shape (str): 'rectangle', 'ellipse' or 'polygon'.
-            xy: Box ``(x0, y0, x1, y1)`` or a list of points.
+            xy (Sequence): Box ``(x0, y0, x1, y1)`` or a list of points.
             class_id (int): Cityscapes trainId (or 255).
         """
         colour = jitter_colour(self.rng, TOY_SEG_COLOURS[class_id])
@@ -88,6 +103,7 @@ def draw_street_scene(rng: np.random.Generator,
     paint = _Painter(rng, h, w)
 
     def uniform(low: float, high: float) -> int:
+        """A uniform random number in [low, high), truncated to int."""
         return int(rng.uniform(low, high))
 
     horizon = uniform(0.45 * h, 0.58 * h)

@@ -13,7 +13,14 @@ TOY_CLASSES = (('red_disc', (220, 40, 40)), ('green_square', (40, 200, 60)),
 
 
 def draw_shape(draw: ImageDraw.ImageDraw, kind: int, box, colour) -> None:
-    """Fill a disc (0), square (1), triangle (2) or cross (3) in ``box``."""
+    """Fill a disc (0), square (1), triangle (2) or cross (3) in ``box``.
+
+    Args:
+        draw (ImageDraw.ImageDraw): Where to draw.
+        kind (int): The shape: 0 to 3 (anything else draws a cross).
+        box (Sequence[int]): ``(x0, y0, x1, y1)``.
+        colour (tuple[int, int, int]): Fill colour.
+    """
     x0, y0, x1, y1 = box
     if kind == 0:
         draw.ellipse(box, fill=colour)

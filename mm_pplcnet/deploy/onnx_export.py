@@ -13,7 +13,12 @@ from ..utils.compare import check_close
 
 class _Outputs(nn.Module):
     """``model(x, mode='tensor')`` (or a backbone) with a flat tuple of
-    outputs, named ``output0`` ... in the ONNX graph."""
+    outputs, named ``output0`` ... in the ONNX graph.
+
+    Args:
+        model (nn.Module): An mmpretrain / mmdet / mmseg model.
+        backbone_only (bool): Run only ``model.backbone``.
+    """
 
     def __init__(self, model: nn.Module, backbone_only: bool) -> None:
         super().__init__()
@@ -21,6 +26,15 @@ class _Outputs(nn.Module):
         self.backbone_only = backbone_only
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        """Run the model (or its backbone) and flatten the outputs.
+
+        Args:
+            x (torch.Tensor): Batch of images, (N, 3, H, W).
+
+        Returns:
+            tuple[torch.Tensor]: Every output tensor, in order (dict
+            outputs by sorted key).
+        """
         if self.backbone_only:
             out = self.model.backbone(x)
         else:

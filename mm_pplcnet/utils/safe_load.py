@@ -59,10 +59,11 @@ def load_local_checkpoint(filename: str, map_location=None):
 
     Args:
         filename (str): The file.
-        map_location: As for :func:`torch.load`.
+        map_location (str | torch.device | Callable | dict, optional): As
+            for :func:`torch.load`. Defaults to None.
 
     Returns:
-        The loaded object.
+        object: The loaded object.
     """
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):

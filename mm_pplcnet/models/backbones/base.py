@@ -41,13 +41,27 @@ def parse_scale(scale: Union[int, float, str]) -> float:
 
 
 def is_positive_int(value) -> bool:
-    """Whether ``value`` is an int (not a bool) above 0."""
+    """Whether ``value`` is an int (not a bool) above 0.
+
+    Args:
+        value (object): Anything.
+
+    Returns:
+        bool: The answer.
+    """
     return (isinstance(value, int) and not isinstance(value, bool)
             and value > 0)
 
 
 def is_odd_kernel(value) -> bool:
-    """Whether ``value`` is a positive odd kernel size."""
+    """Whether ``value`` is a positive odd kernel size.
+
+    Args:
+        value (object): Anything.
+
+    Returns:
+        bool: Whether it is an int (not a bool), above 0 and odd.
+    """
     return is_positive_int(value) and value % 2 == 1
 
 
@@ -261,7 +275,15 @@ class PaddleBackbone(BaseModule):
 
     def train(self, mode: bool = True) -> 'PaddleBackbone':
         """Set train mode, keeping frozen stages and ``norm_eval`` BNs in
-        eval mode."""
+        eval mode.
+
+        Args:
+            mode (bool): Training mode (True) or eval mode (False).
+                Defaults to True.
+
+        Returns:
+            PaddleBackbone: ``self``.
+        """
         super().train(mode)
         self._freeze_stages()
         if mode and self.norm_eval:

@@ -24,8 +24,15 @@ BLOCK_ACTS = {'relu': dict(type='ReLU'), 'hardswish': dict(type='HSwish')}
 
 
 def block_act_cfg(act) -> Optional[dict]:
-    """Activation config of a table entry: a name of ``BLOCK_ACTS`` or a
-    config dict; None if it is neither."""
+    """Activation config of a table entry.
+
+    Args:
+        act (str | dict): A name of ``BLOCK_ACTS`` ('relu', 'hardswish')
+            or an activation config dict (with a ``type``).
+
+    Returns:
+        dict | None: A new config dict; None if ``act`` is neither.
+    """
     if isinstance(act, str):
         act = BLOCK_ACTS.get(act)
     if isinstance(act, dict) and 'type' in act:
@@ -276,7 +283,15 @@ class PaddleMobileNetV3(PaddleBackbone):
         return modules
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        """Return the outputs of the stages in ``out_indices``."""
+        """Return the outputs of the stages in ``out_indices``.
+
+        Args:
+            x (torch.Tensor): Batch of RGB images, (N, 3, H, W).
+
+        Returns:
+            tuple[torch.Tensor]: One feature map per index of
+            ``out_indices``, in increasing order.
+        """
         self._check_input(x)
         x = self.conv(x)
         outs = []

@@ -181,7 +181,15 @@ class PPLCNet(PaddleBackbone):
         return out
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        """Return the outputs of the stages in ``out_indices``."""
+        """Return the outputs of the stages in ``out_indices``.
+
+        Args:
+            x (torch.Tensor): Batch of RGB images, (N, 3, H, W).
+
+        Returns:
+            tuple[torch.Tensor]: One feature map per index of
+            ``out_indices``, in increasing order.
+        """
         self._check_input(x)
         x = self.conv1(x)
         outs = []

@@ -62,7 +62,17 @@ class PPLCNetClsHead(ClsHead):
         self.fc = nn.Linear(fc_in, num_classes)
 
     def pre_logits(self, feats: Tuple[torch.Tensor]) -> torch.Tensor:
-        """Features before the linear layer, shape ``(N, mid_channels)``."""
+        """Features before the linear layer, shape ``(N, mid_channels)``.
+
+        Args:
+            feats (tuple[torch.Tensor]): Backbone (or neck) outputs; only
+                the last is used, ``(N, C, H, W)`` (pooled here) or
+                ``(N, C)``.
+
+        Returns:
+            torch.Tensor: ``(N, mid_channels)``, or ``(N, in_channels)``
+            when ``mid_channels`` is None.
+        """
         x = feats[-1]
         if x.dim() == 4:
             x = F.adaptive_avg_pool2d(x, 1)
@@ -81,5 +91,13 @@ class PPLCNetClsHead(ClsHead):
         return self.dropout(x).flatten(1)
 
     def forward(self, feats: Tuple[torch.Tensor]) -> torch.Tensor:
-        """Return the class logits."""
+        """Return the class logits.
+
+        Args:
+            feats (tuple[torch.Tensor]): Backbone (or neck) outputs; see
+                :meth:`pre_logits`.
+
+        Returns:
+            torch.Tensor: Logits, ``(N, num_classes)``.
+        """
         return self.fc(self.pre_logits(feats))

@@ -30,7 +30,14 @@ class HardSigmoid(nn.Module):
         self._native = abs(slope - 1 / 6) < 1e-12 and offset == 0.5
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Apply the activation."""
+        """Apply the activation.
+
+        Args:
+            x (torch.Tensor): Input.
+
+        Returns:
+            torch.Tensor: ``clip(slope * x + offset, 0, 1)``, a new tensor.
+        """
         if self._native:
             return F.hardsigmoid(x)
         return (x * self.slope + self.offset).clamp(0.0, 1.0)

@@ -14,7 +14,17 @@ class CheckpointedBlock(BaseModule):
         raise NotImplementedError
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Apply the block."""
+        """Apply the block.
+
+        With ``with_cp`` and an input that requires grad, ``_forward`` is
+        checkpointed (recomputed in the backward pass).
+
+        Args:
+            x (torch.Tensor): Input feature map.
+
+        Returns:
+            torch.Tensor: Output of ``_forward``.
+        """
         if self.with_cp and x.requires_grad:
             return cp.checkpoint(self._forward, x, use_reentrant=False)
         return self._forward(x)

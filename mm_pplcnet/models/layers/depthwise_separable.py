@@ -24,6 +24,8 @@ class DepthwiseSeparable(CheckpointedBlock):
         se_cfg (dict, optional): Config of :class:`SELayer` after the
             depthwise conv (``channels`` is filled in); None disables SE.
             Defaults to None.
+        conv_cfg (dict, optional): Convolution config (of the SE convs
+            too). Defaults to None.
         norm_cfg (dict): Normalization config. Defaults to BN.
         act_cfg (dict): Activation config. Defaults to HSwish.
         with_cp (bool): Use gradient checkpointing to save memory in

@@ -27,6 +27,8 @@ class SELayer(BaseModule):
         act_cfg (dict | Sequence[dict]): Activation after the first conv
             and the gate after the second one. Defaults to ReLU and the
             hardsigmoid of slope 1/6.
+        conv_cfg (dict, optional): Config of both convolutions. Defaults
+            to None.
         init_cfg (dict, optional): Initialization config. Defaults to None.
     """
 
@@ -56,5 +58,12 @@ class SELayer(BaseModule):
             hidden, channels, 1, conv_cfg=conv_cfg, act_cfg=act_cfg[1])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Scale ``x`` by its channel attention."""
+        """Scale ``x`` by its channel attention.
+
+        Args:
+            x (torch.Tensor): Feature map, (N, channels, H, W).
+
+        Returns:
+            torch.Tensor: ``x`` times its per-channel gate, same shape.
+        """
         return x * self.conv2(self.conv1(self.pool(x)))
