@@ -205,12 +205,13 @@ def test_tool_end_to_end(tmp_path):
     assert meta['command'].startswith('python tools/benchmark.py')
 
 
-@pytest.mark.parametrize('backend', ['eager', 'onnxruntime', 'openvino'])
+@pytest.mark.parametrize('backend',
+                         ['eager', 'torch-tuned', 'onnxruntime', 'openvino'])
 def test_profilers_break_time_down(backend):
     import numpy as np
 
     from mm_pplcnet.benchmark.profile import PROFILERS
-    if backend != 'eager' and not BACKENDS[backend].available():
+    if not BACKENDS[backend].available():
         pytest.skip(f'{backend} not installed')
     model = tiny_job().build().eval()
     x = np.zeros((1, 3, 64, 64), np.float32)
