@@ -3,7 +3,8 @@
 The ONNX graph ends with the raw head outputs (see
 ``tools/deployment/export_onnx.py``): per level the class scores (already
 probabilities) and the box distributions. This is the reference of the
-post-processing to run next to it, equal to ``PicoHeadV2.predict``; it
+post-processing to run next to it, equal to ``PicoHeadV2.predict`` and
+to the legacy ``PicoHead``'s (same outputs, same post-processing); it
 uses numpy only, so it ports directly to any runtime.
 """
 from typing import List, Sequence, Tuple

@@ -6,6 +6,7 @@
 import argparse
 
 from mm_pplcnet.apis import detect_image
+from mm_pplcnet.engine import run_cli
 
 
 def main() -> None:
@@ -25,4 +26,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)
