@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 import torch
 from conftest import CONFIGS, TOOLS
-from helpers import max_abs_diff
+from helpers import assert_detections_match_paddle_nms, max_abs_diff
 from mmengine.config import Config
 from mmengine.logging import MessageHub
 from mmengine.structures import InstanceData
@@ -165,31 +165,7 @@ def test_losses_match_paddle(pair, epoch):
 
 
 def test_detections_match_paddle_nms(pair):
-    nms_mod = paddle_ref.import_ppdet('ppdet.modeling.layers')
-    head = pair['ref'].head
-    head.nms = nms_mod.MultiClassNMS(
-        score_threshold=0.025,
-        nms_top_k=1000,
-        keep_top_k=100,
-        nms_threshold=0.6)
-    scale = np.array([[0.5, 0.8], [1.0, 1.0]], 'float32')  # (h, w)
-    with paddle.no_grad():
-        dets, nums = head.post_process(
-            head.forward_eval(pair['feats']), paddle.to_tensor(scale))
-    dets, nums = dets.numpy(), nums.numpy()
-    metas = [dict(scale_factor=(s[1], s[0])) for s in scale]
-    with torch.no_grad():
-        results = pair['model'].bbox_head.predict_by_feat(
-            *pair['ours'], batch_img_metas=metas, rescale=True)
-    start = 0
-    for res, num in zip(results, nums):
-        ref = dets[start:start + num]
-        start += num
-        ref = ref[np.argsort(-ref[:, 1], kind='stable')]
-        assert len(res) == num == 100
-        np.testing.assert_allclose(res.scores.numpy(), ref[:, 1], atol=1e-5)
-        np.testing.assert_array_equal(res.labels.numpy(), ref[:, 0])
-        np.testing.assert_allclose(res.bboxes.numpy(), ref[:, 2:], atol=1e-3)
+    assert_detections_match_paddle_nms(pair)
 
 
 def test_ema_matches_paddle_model_ema():
