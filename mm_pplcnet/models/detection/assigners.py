@@ -15,11 +15,12 @@ classes. Outputs: ``labels (B, L)`` (``num_classes`` for background),
 ``bboxes (B, L, 4)``, ``scores (B, L, C)`` (soft one-hot targets) and the
 positive mask ``(B, n, L)``.
 """
-from typing import List, NamedTuple, Optional, Sequence, Tuple
+from typing import List, NamedTuple, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
 from mmdet.registry import TASK_UTILS
+from mmdet.structures.bbox import bbox_overlaps
 from torch import Tensor
 
 
@@ -272,34 +273,6 @@ class PaddleTaskAlignedAssigner:
         return AssignResult(labels, bboxes, scores, pos_mask)
 
 
-def _paddle_iou_giou(boxes1: Tensor,
-                     boxes2: Tensor,
-                     eps: float = 1e-6) -> Tuple[Tensor, Tensor]:
-    """IoU and GIoU loss (``1 - GIoU``) of every pair, as PaddleDetection's
-    ``batch_bbox_overlaps`` (union and enclosing area at least ``eps``).
-
-    Args:
-        boxes1 (Tensor): ``(M, 4)`` boxes.
-        boxes2 (Tensor): ``(N, 4)`` boxes.
-        eps (float): Floor of the areas. Defaults to 1e-6.
-
-    Returns:
-        tuple[Tensor]: ``(M, N)`` IoUs and ``(M, N)`` GIoU losses.
-    """
-    b1, b2 = boxes1[:, None], boxes2[None]
-    area1 = (b1[..., 2] - b1[..., 0]) * (b1[..., 3] - b1[..., 1])
-    area2 = (b2[..., 2] - b2[..., 0]) * (b2[..., 3] - b2[..., 1])
-    lt = torch.maximum(b1[..., :2], b2[..., :2])
-    rb = torch.minimum(b1[..., 2:], b2[..., 2:])
-    overlap = (rb - lt).clamp(min=0).prod(-1)
-    union = (area1 + area2 - overlap).clamp(min=eps)
-    ious = overlap / union
-    enclose = (torch.maximum(b1[..., 2:], b2[..., 2:])
-               - torch.minimum(b1[..., :2], b2[..., :2])).clamp(min=0).prod(-1)
-    enclose = enclose.clamp(min=eps)
-    return ious, 1 - (ious - (enclose - union) / enclose)
-
-
 @TASK_UTILS.register_module()
 class PaddleSimOTAAssigner:
     """SimOTA as PaddleDetection's ``SimOTAAssigner`` (legacy PicoDet).
@@ -409,7 +382,10 @@ class PaddleSimOTAAssigner:
         if not valid.any():
             return assigned
         in_both = (in_gts & in_cts)[valid]
-        ious, giou_cost = _paddle_iou_giou(pred_bboxes[valid], gt_bboxes)
+        # Paddle's batch_bbox_overlaps: union and enclosing area >= 1e-6
+        ious = bbox_overlaps(pred_bboxes[valid], gt_bboxes, eps=1e-6)
+        giou_cost = 1 - bbox_overlaps(
+            pred_bboxes[valid], gt_bboxes, mode='giou', eps=1e-6)
         cost = (
             self._vfl_cost(scores[valid], gt_labels, ious) * self.cls_weight
             + giou_cost * self.iou_weight + (~in_both).to(ious.dtype) * 1e8)

@@ -14,6 +14,7 @@ from typing import List, Optional, Sequence, Tuple, Union
 import torch
 import torch.nn.functional as F
 from mmdet.registry import MODELS
+from mmdet.structures.bbox import bbox_overlaps
 from mmdet.utils import reduce_mean
 from mmengine.dist import get_world_size
 from mmengine.model import BaseModule
@@ -199,7 +200,12 @@ class PicoHead(PicoHeadV2):
         weight = scores.detach()[pos].max(-1).values
         cls_target = torch.zeros_like(scores)
         if pos.any():
-            iou = self._aligned_iou(pred_bboxes[pos].detach(), pos_targets)
+            # Paddle's bbox_overlaps(is_aligned=True): union >= 1e-6
+            iou = bbox_overlaps(
+                pred_bboxes[pos].detach(),
+                pos_targets,
+                is_aligned=True,
+                eps=1e-6)
             cls_target[pos] = F.one_hot(targets.labels[pos],
                                         self.num_classes).to(
                                             scores.dtype) * iou[:, None]
@@ -226,25 +232,3 @@ class PicoHead(PicoHeadV2):
         if get_world_size() > 1:
             total = reduce_mean(total)
         return total.clamp(min=1)
-
-    @staticmethod
-    def _aligned_iou(boxes1: Tensor,
-                     boxes2: Tensor,
-                     eps: float = 1e-6) -> Tensor:
-        """IoU of aligned pairs, union at least ``eps`` (Paddle's
-        ``bbox_overlaps(is_aligned=True)``).
-
-        Args:
-            boxes1 (Tensor): ``(N, 4)`` boxes.
-            boxes2 (Tensor): ``(N, 4)`` boxes.
-            eps (float): Floor of the union. Defaults to 1e-6.
-
-        Returns:
-            Tensor: ``(N,)`` IoUs.
-        """
-        lt = torch.maximum(boxes1[:, :2], boxes2[:, :2])
-        rb = torch.minimum(boxes1[:, 2:], boxes2[:, 2:])
-        overlap = (rb - lt).clamp(min=0).prod(-1)
-        area1 = (boxes1[:, 2:] - boxes1[:, :2]).prod(-1)
-        area2 = (boxes2[:, 2:] - boxes2[:, :2]).prod(-1)
-        return overlap / (area1 + area2 - overlap).clamp(min=eps)
