@@ -54,7 +54,7 @@ def load_detector(config: str,
     from mmengine.registry import init_default_scope
     from mmengine.utils import import_modules_from_strings
 
-    from ..utils.checkpoint import check_state_dict, read_checkpoint
+    from ..utils.checkpoint import load_pretrained_strict
     check_files(config=config, checkpoint=checkpoint)
     cfg = Config.fromfile(config)
     if cfg.get('default_scope') != 'mmdet':
@@ -74,10 +74,7 @@ def load_detector(config: str,
     if checkpoint is not None:
         # every key must fit: a checkpoint of another size or class count
         # is an error that lists the keys, not a silently random head
-        ckpt = read_checkpoint(checkpoint)
-        state_dict = ckpt.get('state_dict', ckpt)
-        check_state_dict(model, state_dict, checkpoint)
-        model.load_state_dict(state_dict, strict=False)
+        load_pretrained_strict(model, checkpoint)
     model.cfg = cfg
     model.to(device).eval()
     dataset = dict(cfg.test_dataloader.dataset, lazy_init=True)

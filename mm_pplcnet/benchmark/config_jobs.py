@@ -11,6 +11,7 @@ from typing import List, Optional, Sequence, Tuple
 import torch
 from torch import nn
 
+from ..utils.checkpoint import load_pretrained_strict
 from ..utils.randomize import calibrate_bn_, randomize_
 from .runner import Job
 
@@ -69,6 +70,31 @@ def config_input_shape(cfg) -> Tuple[int, int]:
     return size
 
 
+def load_config(config: str) -> tuple:
+    """Read one of our mmpretrain / mmdet / mmseg configs and set up its
+    registries (default scope, ``custom_imports``).
+
+    Args:
+        config (str): Config file.
+
+    Returns:
+        tuple: The config and its default scope.
+    """
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmengine.utils import import_modules_from_strings
+
+    import mm_pplcnet  # noqa: F401
+    if not osp.isfile(config):
+        raise FileNotFoundError(f'config {config!r} does not exist')
+    cfg = Config.fromfile(config)
+    scope = cfg.get('default_scope', 'mmpretrain')
+    init_default_scope(scope)
+    if cfg.get('custom_imports'):
+        import_modules_from_strings(**cfg.custom_imports)
+    return cfg, scope
+
+
 def build_config_model(config: str, checkpoint: Optional[str] = None) -> tuple:
     """Build the model of one of our mmpretrain / mmdet / mmseg configs.
 
@@ -81,28 +107,17 @@ def build_config_model(config: str, checkpoint: Optional[str] = None) -> tuple:
 
     Args:
         config (str): Config file.
-        checkpoint (str, optional): Weights, loaded strictly.
+        checkpoint (str, optional): Weights; every key must fit
+            (:func:`load_pretrained_strict`).
 
     Returns:
         tuple: The model in eval mode, the config, its default scope.
     """
-    from mmengine.config import Config
-    from mmengine.registry import init_default_scope
-    from mmengine.runner import load_checkpoint
-    from mmengine.utils import import_modules_from_strings
-
-    import mm_pplcnet  # noqa: F401
-    if not osp.isfile(config):
-        raise FileNotFoundError(f'config {config!r} does not exist')
-    cfg = Config.fromfile(config)
-    scope = cfg.get('default_scope', 'mmpretrain')
-    init_default_scope(scope)
-    if cfg.get('custom_imports'):
-        import_modules_from_strings(**cfg.custom_imports)
+    cfg, scope = load_config(config)
     registry = __import__(f'{scope}.registry', fromlist=['MODELS']).MODELS
     model = registry.build(cfg.model)
     if checkpoint:
-        load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
+        load_pretrained_strict(model, checkpoint)
         return model.eval(), cfg, scope
     randomize_(model)
     shape = config_input_shape(cfg)
@@ -220,16 +235,13 @@ def config_jobs(config: str,
     Returns:
         list[Job]: One or two jobs.
     """
-    model, cfg, scope = build_config_model(config, checkpoint)
+    cfg, scope = load_config(config)
     hw = tuple(shape) if shape else config_input_shape(cfg)
     name = osp.splitext(osp.basename(config))[0]
     family = str(cfg.model.get('backbone', {}).get('type', scope))
-    models = [model]
 
     def build() -> nn.Module:
-        # one model per job: the first is the one built above
-        return models.pop() if models else build_config_model(
-            config, checkpoint)[0]
+        return build_config_model(config, checkpoint)[0]
 
     input_shape = (batch, 3, *hw)
     jobs = [
