@@ -20,20 +20,11 @@ metainfo = dict(
              (243, 156, 18), (230, 126, 34), (39, 174, 96), (22, 160, 133),
              (127, 140, 141), (241, 196, 15)])
 model = dict(bbox_head=dict(num_classes=10))
+# same folder layout and file names as PubLayNet's, under data/cdla/
 train_dataloader = dict(
-    batch_size=12,
-    dataset=dict(
-        data_root=data_root,
-        metainfo=metainfo,
-        ann_file='train.json',
-        data_prefix=dict(img='train/')))
+    batch_size=12, dataset=dict(data_root=data_root, metainfo=metainfo))
 val_dataloader = dict(
-    batch_size=4,
-    dataset=dict(
-        data_root=data_root,
-        metainfo=metainfo,
-        ann_file='val.json',
-        data_prefix=dict(img='val/')))
+    batch_size=4, dataset=dict(data_root=data_root, metainfo=metainfo))
 test_dataloader = val_dataloader
 val_evaluator = dict(ann_file=data_root + 'val.json')
 test_evaluator = val_evaluator
