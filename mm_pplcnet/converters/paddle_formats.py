@@ -118,7 +118,7 @@ class PaddleParams:
 
 def _bad(path: str, what: str, err: Optional[BaseException] = None):
     detail = f': {type(err).__name__}: {err}' if err is not None else ''
-    return ValueError(f'{path} is not a valid {what}{detail}')
+    return ValueError(f'{path} is not a {what}{detail}')
 
 
 def _check_nonempty(path: str, what: str) -> None:
