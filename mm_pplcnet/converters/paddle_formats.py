@@ -31,6 +31,8 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
+from .paddle_names import is_automatic
+
 PADDLE_EXTRA_KEY = 'StructuredToParameterName@@'
 _BIG_PARAM_KEY = 'UnpackBigParamInfor@@'
 FORMATS = ('pdparams', 'pdmodel', 'json', 'onnx')
@@ -43,6 +45,8 @@ _PICKLE_ALLOWED = {
     'numpy.core.multiarray': {'_reconstruct', 'scalar'},
     'numpy._core.multiarray': {'_reconstruct', 'scalar'},
     'numpy.dtypes': None,  # the dtype classes (Float32DType, ...)
+    # protocol 2 (older paddle.save) pickles bytes as encode(str, latin1)
+    '_codecs': {'encode'},
 }
 # Paddle's VarType / DataType codes (framework.proto, phi DataType)
 _PROTO_DTYPES = {
@@ -508,8 +512,10 @@ def load_paddle_params(src: str, trust_pickle: bool = False) -> PaddleParams:
         path = _sibling(stem, ('.json', '.pdmodel')) or path
     fmt = sniff_format(path)
     if fmt == 'pdparams':
-        return PaddleParams(
-            read_pdparams(path, trust_pickle), fmt, path, False)
+        # paddle.save of a state dict has structured keys; static-graph
+        # saves (paddle.static.save) the automatic names
+        params = read_pdparams(path, trust_pickle)
+        return PaddleParams(params, fmt, path, is_automatic(list(params)))
     if fmt == 'onnx':
         params, meta = read_onnx_params(path)
         return PaddleParams(params, fmt, path, True, meta)
