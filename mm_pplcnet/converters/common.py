@@ -335,29 +335,17 @@ def classifier_model_cfg(backbone: dict,
             last_conv_bias=last_conv_bias))
 
 
-def build_mm_classifier(backbone: dict,
-                        in_channels: int,
-                        num_classes: int,
-                        last_conv_bias: bool = False,
-                        head_channels: Optional[int] = 1280):
-    """Build an mmpretrain classifier with a ``PPLCNetClsHead``.
-
-    Args:
-        backbone (dict): Backbone config.
-        in_channels (int): Width of the backbone's last stage.
-        num_classes (int): Number of classes.
-        last_conv_bias (bool): Bias in the head's 1x1 conv.
-        head_channels (int, optional): Width of the head's 1x1 conv.
+def build_mm_classifier(*args, **kwargs):
+    """Build the mmpretrain classifier of :func:`classifier_model_cfg`
+    (same arguments; needs mmpretrain).
 
     Returns:
-        ImageClassifier: The model (needs mmpretrain).
+        ImageClassifier: The model, with a ``PPLCNetClsHead``.
     """
     from mmpretrain.registry import MODELS
 
     from ..models.classification import PPLCNetClsHead  # noqa: F401
-    return MODELS.build(
-        classifier_model_cfg(backbone, in_channels, num_classes,
-                             last_conv_bias, head_channels))
+    return MODELS.build(classifier_model_cfg(*args, **kwargs))
 
 
 def save_classifier(state_dict: Dict[str, torch.Tensor], dst: str, meta: dict,
