@@ -475,12 +475,40 @@ def _automatic_classifier(params: Dict[str, np.ndarray], path: str,
                      + '\n  '.join(shown) + hint)
 
 
+def check_classifier_config(state_dict: Dict[str, torch.Tensor], src: str,
+                            config: str) -> None:
+    """Check converted weights against the model of an mmpretrain config.
+
+    Args:
+        state_dict (dict): Our classifier's keys (``backbone.*`` only for
+            a backbone: then only the config's backbone is checked).
+        src (str): Where the weights came from (for errors).
+        config (str): The config file.
+
+    Raises:
+        ValueError: Keys or shapes do not fit; the message lists them.
+    """
+    from mmengine.config import Config
+    from mmpretrain.registry import MODELS
+
+    from ..models.classification import PPLCNetClsHead  # noqa: F401
+    from ..utils import check_state_dict
+    model_cfg = Config.fromfile(config).model
+    model_cfg.backbone.init_cfg = None
+    model = MODELS.build(model_cfg)
+    if all(k.startswith('backbone.') for k in state_dict):
+        model = model.backbone
+        state_dict = {k[9:]: v for k, v in state_dict.items()}
+    check_state_dict(model, state_dict, f'converted {src!r} vs {config}')
+
+
 def load_paddle_classifier(src: str,
                            family: ClassifierFamily,
                            variant: Optional[Hashable] = None,
                            backbone_only: bool = False,
                            trust_pickle: bool = False,
-                           dropout_p: float = PADDLE_DROPOUT_P):
+                           dropout_p: float = PADDLE_DROPOUT_P,
+                           config: Optional[str] = None):
     """Read a PaddleClas classifier (or its backbone) in any format and
     map it to our keys, checked against our network.
 
@@ -494,6 +522,8 @@ def load_paddle_classifier(src: str,
             (and the backbone of detector files).
         trust_pickle (bool): See :func:`load_pdparams`.
         dropout_p (float): Paddle's dropout before the fc, folded in.
+        config (str, optional): An mmpretrain config whose model the
+            weights must also fit.
 
     Returns:
         tuple: ``(state_dict, meta)``; meta has ``format``, ``variant``
@@ -519,6 +549,11 @@ def load_paddle_classifier(src: str,
             'head (no fc weights): convert it with --backbone-only '
             '(backbone_only=True) and load it with init_cfg='
             "dict(type='Pretrained', checkpoint=OUT, prefix='backbone.')")
+    if config is not None:
+        check_classifier_config({
+            k: v
+            for k, v in state.items() if k.startswith('backbone.')
+        } if backbone_only else state, pp.path, config)
     classes = [c for c in pp.metadata.get('character', '').splitlines() if c]
     meta = dict(
         source='paddle',

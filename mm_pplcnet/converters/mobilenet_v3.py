@@ -177,7 +177,8 @@ def load_mobilenet_v3(src: str,
                       arch: Optional[str] = None,
                       scale: Optional[float] = None,
                       backbone_only: bool = False,
-                      trust_pickle: bool = False) -> Tuple[dict, dict]:
+                      trust_pickle: bool = False,
+                      config: Optional[str] = None) -> Tuple[dict, dict]:
     """Read PaddleClas MobileNetV3 weights of any supported format.
 
     Args:
@@ -189,6 +190,8 @@ def load_mobilenet_v3(src: str,
             when None.
         backbone_only (bool): Accept head-less files.
         trust_pickle (bool): Unpickle ``.pdparams`` without restrictions.
+        config (str, optional): An mmpretrain config whose model the
+            weights must also fit.
 
     Returns:
         tuple: ``(state_dict, meta)`` (see
@@ -205,8 +208,8 @@ def load_mobilenet_v3(src: str,
             or ((arch, scale), ),
             infer=lambda sd: _complete(infer_arch_scale(sd, arch), scale))
     variant = (arch, scale) if arch and scale else None
-    return load_paddle_classifier(src, family, variant, backbone_only,
-                                  trust_pickle)
+    return load_paddle_classifier(
+        src, family, variant, backbone_only, trust_pickle, config=config)
 
 
 def _complete(found: Tuple[str, float], scale: Optional[float]):
@@ -219,7 +222,8 @@ def convert_mobilenet_v3(src: str,
                          backbone_only: bool = False,
                          arch: Optional[str] = None,
                          scale: Optional[float] = None,
-                         trust_pickle: bool = False) -> dict:
+                         trust_pickle: bool = False,
+                         config: Optional[str] = None) -> dict:
     """Convert PaddleClas MobileNetV3 weights to an mmpretrain file.
 
     The converted weights are loaded into the matching classifier first,
@@ -235,12 +239,14 @@ def convert_mobilenet_v3(src: str,
         scale (float, optional): Width multiplier; inferred from the
             shapes when None.
         trust_pickle (bool): Unpickle ``.pdparams`` without restrictions.
+        config (str, optional): An mmpretrain config whose model the
+            weights must also fit.
 
     Returns:
         dict: The metadata written with the checkpoint.
     """
     state, meta = load_mobilenet_v3(src, arch, scale, backbone_only,
-                                    trust_pickle)
+                                    trust_pickle, config)
     meta['converter'] = 'mm_pplcnet.converters.convert_mobilenet_v3'
     return save_classifier(
         state, dst, meta, backbone_only, lambda: mobilenet_v3_model_cfg(

@@ -201,7 +201,8 @@ def load_pplcnet(src: str,
                  source: str = 'paddle',
                  scale: Optional[float] = None,
                  backbone_only: bool = False,
-                 trust_pickle: bool = False) -> Tuple[dict, dict]:
+                 trust_pickle: bool = False,
+                 config: Optional[str] = None) -> Tuple[dict, dict]:
     """Read PP-LCNet weights of any supported format as our state dict.
 
     Paddle sources: ``.pdparams`` (structured keys), inference models
@@ -218,6 +219,8 @@ def load_pplcnet(src: str,
             a detector's ``.pdparams``).
         trust_pickle (bool): Unpickle ``.pdparams`` without restrictions
             (only for files you trust). Defaults to False.
+        config (str, optional): An mmpretrain config whose model the
+            weights must also fit (an error lists what does not).
 
     Returns:
         tuple: ``(state_dict, meta)``: our classifier's keys (only
@@ -226,11 +229,16 @@ def load_pplcnet(src: str,
         when the file names them).
     """
     from ..utils import check_state_dict
-    from .common import load_torch_state_dict
+    from .common import check_classifier_config, load_torch_state_dict
 
     if source == 'paddle':
-        state, meta = load_paddle_classifier(src, PPLCNET_FAMILY, scale,
-                                             backbone_only, trust_pickle)
+        state, meta = load_paddle_classifier(
+            src,
+            PPLCNET_FAMILY,
+            scale,
+            backbone_only,
+            trust_pickle,
+            config=config)
         meta['last_conv_bias'] = False
         return state, meta
     if source != 'timm':
@@ -243,6 +251,8 @@ def load_pplcnet(src: str,
     check_state_dict(
         build_classifier(scale, num_classes, last_conv_bias=bias), state,
         f'converted {src!r}')
+    if config is not None:
+        check_classifier_config(state, src, config)
     return state, dict(
         source='timm',
         src=src,
@@ -257,7 +267,8 @@ def convert_pplcnet(source: str,
                     dst: str,
                     backbone_only: bool = False,
                     scale: Optional[float] = None,
-                    trust_pickle: bool = False) -> dict:
+                    trust_pickle: bool = False,
+                    config: Optional[str] = None) -> dict:
     """Convert PaddleClas or timm PP-LCNet weights to an mmpretrain file.
 
     The converted weights are loaded into the matching classifier first,
@@ -273,12 +284,14 @@ def convert_pplcnet(source: str,
         scale (float, optional): Width multiplier; inferred from the widths
             when None.
         trust_pickle (bool): See :func:`load_pplcnet`.
+        config (str, optional): See :func:`load_pplcnet`.
 
     Returns:
         dict: The metadata written with the checkpoint (``config``: the
         config written, if any).
     """
-    state, meta = load_pplcnet(src, source, scale, backbone_only, trust_pickle)
+    state, meta = load_pplcnet(src, source, scale, backbone_only, trust_pickle,
+                               config)
     meta['converter'] = 'mm_pplcnet.converters.convert_pplcnet'
     return save_classifier(
         state, dst, meta, backbone_only, lambda: pplcnet_model_cfg(

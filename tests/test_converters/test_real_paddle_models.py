@@ -83,7 +83,7 @@ def orientation(tmp_path_factory):
     dst = str(tmp_path_factory.mktemp('orientation') / 'orientation.pth')
     printed = run_in_process(
         TOOLS / 'model_converters' / 'pplcnet_to_mmpretrain.py', 'paddle', src,
-        dst)
+        dst, '--config', ORIENTATION_CONFIG)
     return dict(
         src=src,
         dst=dst,
@@ -108,6 +108,27 @@ def test_orientation_converter_reads_the_export(orientation):
     # the written config and ours describe the same network
     assert orientation['written'].dataset_meta['classes'] == ('0', '90', '180',
                                                               '270')
+
+
+def test_orientation_checked_against_a_config(orientation, tmp_path):
+    from mm_pplcnet.converters import convert_pplcnet
+    imagenet = str(CONFIGS / 'pplcnet' / 'pplcnet-x1.0_4xb512_in1k.py')
+    with pytest.raises(
+            ValueError,
+            match=r'(?s)vs .*in1k.py.*head.fc.weight: '
+            r'checkpoint \(4, 1280\) vs model \(1000, 1280\)'):
+        convert_pplcnet(
+            'paddle',
+            orientation['src'],
+            str(tmp_path / 'o.pth'),
+            config=imagenet)
+    # its backbone fits any PP-LCNet x1.0 config
+    convert_pplcnet(
+        'paddle',
+        orientation['src'],
+        str(tmp_path / 'b.pth'),
+        backbone_only=True,
+        config=imagenet)
 
 
 def test_orientation_matches_onnxruntime(orientation, pages):

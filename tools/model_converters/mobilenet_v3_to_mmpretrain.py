@@ -49,6 +49,10 @@ def main() -> None:
     parser.add_argument(
         '--scale', help='width multiplier (inferred from the weights)')
     parser.add_argument(
+        '--config',
+        help='an mmpretrain config whose model the weights must fit (an '
+        'error lists what does not)')
+    parser.add_argument(
         '--trust-pickle',
         action='store_true',
         help='unpickle a .pdparams without restrictions (runs any code in '
@@ -59,7 +63,7 @@ def main() -> None:
         'variant')
     scale = parse_scale(args.scale) if args.scale else None
     meta = convert_mobilenet_v3(src, args.dst, args.backbone_only, args.arch,
-                                scale, args.trust_pickle)
+                                scale, args.trust_pickle, args.config)
     what = 'backbone' if args.backbone_only else 'classifier'
     print(f'wrote {args.dst}: PaddleClas MobileNetV3 {meta["arch"]} '
           f'x{meta["scale"]:g} {what} ({meta["num_classes"]} classes) '

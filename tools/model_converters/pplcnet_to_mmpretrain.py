@@ -62,6 +62,10 @@ def main() -> None:
     parser.add_argument(
         '--scale', help='width multiplier (inferred from the weights)')
     parser.add_argument(
+        '--config',
+        help='an mmpretrain config whose model the weights must fit (an '
+        'error lists what does not)')
+    parser.add_argument(
         '--trust-pickle',
         action='store_true',
         help='unpickle a .pdparams without restrictions (runs any code in '
@@ -74,7 +78,7 @@ def main() -> None:
             'scale')
     scale = parse_scale(args.scale) if args.scale else None
     meta = convert_pplcnet(args.source, src, args.dst, args.backbone_only,
-                           scale, args.trust_pickle)
+                           scale, args.trust_pickle, args.config)
     what = 'backbone' if args.backbone_only else 'classifier'
     print(f'wrote {args.dst}: PP-LCNet x{meta["scale"]:g} {what} '
           f'({meta["num_classes"]} classes) from {src} ({meta["format"]})'
