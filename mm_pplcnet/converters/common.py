@@ -137,6 +137,22 @@ def load_torch_state_dict(src: str) -> Dict[str, torch.Tensor]:
     return dict(obj)
 
 
+def run_converter(main: Callable[[], None]) -> None:
+    """Run a converter tool's ``main``: a file that does not fit (wrong
+    network, size, format, unsafe pickle) ends it with its message, not a
+    traceback.
+
+    Args:
+        main (Callable): The tool's entry point.
+    """
+    from ..engine import run_cli
+    try:
+        run_cli(main)
+    except (ValueError, KeyError) as err:
+        text = err.args[0] if isinstance(err, KeyError) and err.args else err
+        raise SystemExit(f'error: {text}') from err
+
+
 def paddle_bn_name(key: str) -> str:
     """Rename Paddle BN statistics to PyTorch's (``_mean`` ...).
 

@@ -75,7 +75,7 @@ _PIR_DTYPES = {
 }
 
 
-class UnsafePickleError(pickle.UnpicklingError):
+class UnsafePickleError(pickle.UnpicklingError, ValueError):
     """A pickle asks for a global that ``paddle.save`` never writes."""
 
 

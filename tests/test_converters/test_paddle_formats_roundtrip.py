@@ -173,3 +173,17 @@ def test_inference_model_needs_both_files(exported, tmp_path):
     shutil.copy(other[:-5] + '.pdiparams', mixed / 'inference.pdiparams')
     with pytest.raises(ValueError, match='the model says|do not belong'):
         load_pplcnet(str(mixed))
+
+
+def test_truncated_and_text_pdmodel(exported, tmp_path):
+    import shutil
+    pdmodel = exported['models']['pplcnet']['files']['pdmodel']
+    for name, data in (('cut', open(pdmodel, 'rb').read()[:5000]),
+                       ('text', b'not a program\n')):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / 'inference.pdmodel').write_bytes(data)
+        shutil.copy(pdmodel[:-8] + '.pdiparams',
+                    folder / 'inference.pdiparams')
+        with pytest.raises(ValueError, match='is not a Paddle .pdmodel file'):
+            load_pplcnet(str(folder / 'inference.pdmodel'))

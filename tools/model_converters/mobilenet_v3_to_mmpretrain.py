@@ -24,9 +24,8 @@ unless given.
 import argparse
 
 from mm_pplcnet.converters import convert_mobilenet_v3, paddle_mobilenet_v3_url
-from mm_pplcnet.converters.common import resolve_source
+from mm_pplcnet.converters.common import resolve_source, run_converter
 from mm_pplcnet.converters.mobilenet_v3 import ARCHS, parse_variant
-from mm_pplcnet.engine import run_cli
 from mm_pplcnet.models.backbones import parse_scale
 
 
@@ -71,4 +70,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    run_cli(main)
+    run_converter(main)

@@ -36,7 +36,7 @@ checkpoint of the whole detector: test it with
 import argparse
 
 from mm_pplcnet.converters import convert_picodet
-from mm_pplcnet.engine import run_cli
+from mm_pplcnet.converters.common import run_converter
 
 
 def main() -> None:
@@ -70,4 +70,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    run_cli(main)
+    run_converter(main)

@@ -35,8 +35,7 @@ conv_head has a bias).
 import argparse
 
 from mm_pplcnet.converters import convert_pplcnet, paddle_url
-from mm_pplcnet.converters.common import resolve_source
-from mm_pplcnet.engine import run_cli
+from mm_pplcnet.converters.common import resolve_source, run_converter
 from mm_pplcnet.models.backbones import parse_scale
 
 
@@ -86,4 +85,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    run_cli(main)
+    run_converter(main)
