@@ -627,7 +627,8 @@ def write_classifier_config(dst: str,
     cfg = dict(
         default_scope='mmpretrain',
         custom_imports=dict(
-            imports=['mm_pplcnet'], allow_failed_imports=False),
+            imports=['mm_pplcnet.models.classification'],
+            allow_failed_imports=False),
         model=model,
         data_preprocessor=dict(
             num_classes=num_classes,

@@ -105,6 +105,11 @@ def test_orientation_converter_reads_the_export(orientation):
     assert meta['num_classes'] == 4
     assert meta['classes'] == ['0', '90', '180', '270']
     assert 'PP-LCNet x1 classifier (4 classes)' in orientation['printed']
+    # the written config registers our head in a fresh process too
+    from mmengine.config import Config
+    written = Config.fromfile(orientation['dst'][:-4] + '.py')
+    assert 'mm_pplcnet.models.classification' in \
+        written.custom_imports.imports
     # the written config and ours describe the same network
     assert orientation['written'].dataset_meta['classes'] == ('0', '90', '180',
                                                               '270')
