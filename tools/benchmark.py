@@ -26,6 +26,7 @@ from mm_pplcnet.benchmark import (BACKENDS, checks, config_jobs, default_jobs,
                                   format_checks, machine_info, physical_cores,
                                   report, run_benchmark)
 from mm_pplcnet.benchmark.profile import profile_missed_checks
+from mm_pplcnet.engine import run_cli
 
 
 def parse_args() -> argparse.Namespace:
@@ -135,4 +136,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

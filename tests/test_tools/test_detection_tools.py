@@ -13,14 +13,6 @@ LEGACY_TOY_CFG = (
     / 'picodet-legacy_pplcnet-x0.5_1xb8-24e_toy-coco-192.py')
 
 
-@pytest.fixture(scope='module')
-def toy_coco(tmp_path_factory):
-    from mm_pplcnet.datasets import make_toy_coco
-    root = tmp_path_factory.mktemp('toy_coco')
-    make_toy_coco(str(root))
-    return root
-
-
 def data_options(root):
     opts = [
         f'{split}_dataloader.dataset.data_root={root}/'
