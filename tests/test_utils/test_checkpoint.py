@@ -13,9 +13,10 @@ from mm_pplcnet.utils.checkpoint import (CheckpointMismatchError,
 from mm_pplcnet.utils.safe_load import load_local_checkpoint
 
 BACKBONES = {
-    'PPLCNet': lambda **kw: PPLCNet(scale=0.25, out_indices=(4, ), **kw),
-    'PaddleMobileNetV3': lambda **kw: PaddleMobileNetV3(
-        'small', 0.35, out_indices=(4, ), **kw),
+    'PPLCNet':
+    lambda **kw: PPLCNet(scale=0.25, out_indices=(4, ), **kw),
+    'PaddleMobileNetV3':
+    lambda **kw: PaddleMobileNetV3('small', 0.35, out_indices=(4, ), **kw),
 }
 
 
@@ -37,9 +38,10 @@ def test_init_cfg_without_prefix_says_which_prefix(name, tmp_path):
     path = str(tmp_path / 'whole.pth')
     _save_whole_model(make(), path)
     model = make(init_cfg=dict(type='Pretrained', checkpoint=path))
-    with pytest.raises(CheckpointMismatchError,
-                       match=r"start with 'backbone\.': set "
-                       r"`prefix='backbone\.'`"):
+    with pytest.raises(
+            CheckpointMismatchError,
+            match=r"start with 'backbone\.': set "
+            r"`prefix='backbone\.'`"):
         model.init_weights()
 
 
@@ -60,10 +62,11 @@ def test_init_cfg_list_is_strict_and_partial_on_request(name, tmp_path):
     other = PPLCNet(scale=0.5, out_indices=(4, )) if name == 'PPLCNet' \
         else PaddleMobileNetV3('small', 0.5, out_indices=(4, ))
     _save_whole_model(other, path)
-    with pytest.raises(CheckpointMismatchError,
-                       match=r'shape mismatches \(\d+\): blocks'):
-        make(init_cfg=[dict(type='Kaiming', layer='Conv2d'),
-                       pretrained]).init_weights()
+    with pytest.raises(
+            CheckpointMismatchError,
+            match=r'shape mismatches \(\d+\): blocks'):
+        make(init_cfg=[dict(type='Kaiming', layer='Conv2d'), pretrained
+                       ]).init_weights()
     # partial loading, asked for: what fits is loaded, nothing else fails
     partial = make(init_cfg=[dict(pretrained, strict=False)])
     partial.init_weights()
@@ -146,6 +149,6 @@ def test_every_kind_of_damage_is_one_clear_message(tmp_path):
 def test_damage_without_an_intact_neighbour(tmp_path):
     path = tmp_path / 'only.pth'
     path.write_bytes(b'')
-    with pytest.raises(DamagedCheckpointError,
-                       match='no other intact checkpoint'):
+    with pytest.raises(
+            DamagedCheckpointError, match='no other intact checkpoint'):
         load_local_checkpoint(str(path))
