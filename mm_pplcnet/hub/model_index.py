@@ -41,8 +41,18 @@ def metafiles(model_index: str) -> List[str]:
     return [osp.join(root, path) for path in index.get('Import', [])]
 
 
-def is_classification(metafile: str) -> bool:
-    """Whether a metafile's models are image classifiers."""
+def metafile_task(metafile: str) -> Optional[str]:
+    """The task of a metafile's results (one task per metafile).
+
+    Args:
+        metafile (str): A ``metafile.yml``.
+
+    Returns:
+        str | None: E.g. ``'Image Classification'``; None without results.
+
+    Raises:
+        ValueError: Results of several tasks in one metafile.
+    """
     with open(metafile) as f:
         meta = yaml.safe_load(f) or {}
     tasks = {
@@ -50,7 +60,10 @@ def is_classification(metafile: str) -> bool:
         for model in meta.get('Models', [])
         for result in model.get('Results') or []
     }
-    return tasks == {CLASSIFICATION}
+    if len(tasks) > 1:
+        raise ValueError(f'{metafile} mixes tasks {sorted(tasks)}: keep one '
+                         'task per metafile')
+    return tasks.pop() if tasks else None
 
 
 def register_model_index(model_index: Optional[str] = None) -> List[str]:
@@ -74,7 +87,8 @@ def register_model_index(model_index: Optional[str] = None) -> List[str]:
         return []
     done = []
     for metafile in metafiles(model_index):
-        if metafile in _registered or not is_classification(metafile):
+        if metafile in _registered or metafile_task(
+                metafile) != CLASSIFICATION:
             continue
         ModelHub.register_model_index(
             metafile, config_prefix=osp.dirname(model_index))

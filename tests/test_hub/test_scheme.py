@@ -5,6 +5,7 @@ import socket
 
 import pytest
 import torch
+from hub_fixtures import *  # noqa: F401,F403 (the fixtures)
 from mmengine.runner.checkpoint import _load_checkpoint
 
 from mm_pplcnet.converters.pplcnet import build_classifier

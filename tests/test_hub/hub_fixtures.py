@@ -11,6 +11,8 @@ from mm_pplcnet.hub import MIRROR_ENV
 
 paddle_ref = pytest.importorskip('mm_pplcnet.reference.paddle')
 
+__all__ = ['paddle_weights', 'server', 'hub']
+
 
 class WeightsServer:
     """Serves ``root``'s files on 127.0.0.1; counts GETs per file; files
