@@ -20,9 +20,7 @@ import sys
 from tqdm import tqdm
 
 from mm_pplcnet.hub.metafile import measure, read_yaml, write_yaml
-from mm_pplcnet.hub.model_index import metafiles
-
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from mm_pplcnet.hub.model_index import find_model_index, metafiles
 
 
 def main() -> None:
@@ -30,8 +28,7 @@ def main() -> None:
         description=__doc__.split('\n')[0],
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=__doc__.split('\n', 1)[1])
-    parser.add_argument(
-        '--model-index', default=osp.join(REPO, 'model-index.yml'))
+    parser.add_argument('--model-index', default=find_model_index())
     parser.add_argument(
         '--check', action='store_true', help='compare, do not write')
     args = parser.parse_args()

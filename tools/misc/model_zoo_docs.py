@@ -11,9 +11,8 @@ import argparse
 import os
 import os.path as osp
 
+from mm_pplcnet.hub import find_model_index
 from mm_pplcnet.hub.metafile import zoo_pages
-
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def main() -> None:
@@ -21,13 +20,14 @@ def main() -> None:
         description=__doc__.split('\n')[0],
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=__doc__.split('\n', 1)[1])
-    parser.add_argument(
-        '--model-index', default=osp.join(REPO, 'model-index.yml'))
-    parser.add_argument('--out', default=osp.join(REPO, 'docs', 'model_zoo'))
+    parser.add_argument('--model-index', default=find_model_index())
+    parser.add_argument('--out', help='default: docs/model_zoo')
     args = parser.parse_args()
-    os.makedirs(args.out, exist_ok=True)
+    out = args.out or osp.join(
+        osp.dirname(args.model_index), 'docs', 'model_zoo')
+    os.makedirs(out, exist_ok=True)
     for name, text in zoo_pages(args.model_index).items():
-        path = osp.join(args.out, name)
+        path = osp.join(out, name)
         with open(path, 'w') as f:
             f.write(text)
         print(f'wrote {path}')
