@@ -98,6 +98,9 @@ def test_det_inferencer_on_toy_checkpoint(toy_coco, tmp_path):
                  / 'picodet-xs_lcnet_1xb8-24e_toy-coco-192.py')
     ckpt = _train(config, tmp_path / 'det',
                   [f'{o}/' for o in _roots(toy_coco)] + [
+                      f'{s}_evaluator.ann_file={toy_coco}/annotations/val.json'
+                      for s in ('val', 'test')
+                  ] + [
                       'train_cfg.max_epochs=2', 'train_cfg.val_interval=100',
                       'default_hooks.checkpoint.interval=2'
                   ])
