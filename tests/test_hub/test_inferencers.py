@@ -101,8 +101,8 @@ def test_det_inferencer_on_toy_checkpoint(toy_coco, tmp_path):
                       f'{s}_evaluator.ann_file={toy_coco}/annotations/val.json'
                       for s in ('val', 'test')
                   ] + [
-                      'train_cfg.max_epochs=2', 'train_cfg.val_interval=100',
-                      'default_hooks.checkpoint.interval=2'
+                      'train_cfg.max_epochs=1', 'train_cfg.val_begin=100',
+                      'default_hooks.checkpoint.interval=1'
                   ])
     image = str(sorted((Path(toy_coco) / 'val').glob('*.jpg'))[0])
     inferencer = DetInferencer(model=config, weights=ckpt, device='cpu')
@@ -130,8 +130,8 @@ def test_mmseg_inferencer_on_toy_checkpoint(tmp_path):
     ckpt = _train(
         config, tmp_path / 'seg',
         _roots(root) + [
-            'train_cfg.max_iters=20', 'train_cfg.val_interval=1000',
-            'default_hooks.checkpoint.interval=20'
+            'train_cfg.max_iters=10', 'train_cfg.val_begin=1000',
+            'default_hooks.checkpoint.interval=10'
         ])
     image = str(sorted(root.rglob('*leftImg8bit.png'))[0])
     inferencer = MMSegInferencer(model=config, weights=ckpt, device='cpu')
