@@ -23,6 +23,7 @@ A download that does not convert (truncated, an error page, another
 network) is deleted again, so it cannot poison the cache.
 """
 import hashlib
+import logging
 import os
 import os.path as osp
 import tempfile
@@ -261,7 +262,20 @@ def load_from_paddle(filename: str, map_location=None) -> dict:
         torch.distributed.barrier()
         if rank > 0:
             path = resolve(spec)
-    return load_local_checkpoint(path, map_location)
+    try:
+        return load_local_checkpoint(path, map_location)
+    except Exception as err:
+        if world_size > 1:
+            raise
+        # a damaged conversion in our cache (disk full, killed copy):
+        # convert again once instead of failing on it forever
+        print_log(
+            f'{path} does not load ({type(err).__name__}: {err}); '
+            'converting again',
+            logger='current',
+            level=logging.WARNING)
+        os.remove(path)
+        return load_local_checkpoint(resolve(spec), map_location)
 
 
 def register_paddle_scheme() -> None:

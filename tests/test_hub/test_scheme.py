@@ -41,6 +41,15 @@ def test_download_convert_and_reuse(hub, server, paddle_weights):
         assert torch.equal(value, ckpt2['state_dict'][key])
 
 
+def test_damaged_conversion_is_redone(hub, server):
+    path = resolve('PPLCNet_x0_25')
+    with open(path, 'r+b') as f:  # cut the converted file short
+        f.truncate(100)
+    ckpt = _load_checkpoint('paddle://PPLCNet_x0_25')
+    assert ckpt['meta']['scale'] == 0.25
+    assert server.hits == {'PPLCNet_x0_25_pretrained.pdparams': 1}
+
+
 def test_corrupt_download_is_refused_and_not_cached(hub, server):
     server.truncate.add('PPLCNet_x0_35_pretrained.pdparams')
     with pytest.raises(RuntimeError, match='not a usable pplcnet weights') \
