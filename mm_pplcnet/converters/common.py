@@ -137,6 +137,26 @@ def load_torch_state_dict(src: str) -> Dict[str, torch.Tensor]:
     return dict(obj)
 
 
+def add_converter_args(parser, config: bool = True) -> None:
+    """Add the options every Paddle converter tool has.
+
+    Args:
+        parser (argparse.ArgumentParser): The tool's parser.
+        config (bool): Add ``--config`` (an mmpretrain config the weights
+            must fit). Defaults to True.
+    """
+    if config:
+        parser.add_argument(
+            '--config',
+            help='an mmpretrain config whose model the weights must fit '
+            '(an error lists what does not)')
+    parser.add_argument(
+        '--trust-pickle',
+        action='store_true',
+        help='unpickle a .pdparams without restrictions (runs any code in '
+        'it: only for files you trust)')
+
+
 def run_converter(main: Callable[[], None]) -> None:
     """Run a converter tool's ``main``: a file that does not fit (wrong
     network, size, format, unsafe pickle) ends it with its message, not a

@@ -24,7 +24,8 @@ unless given.
 import argparse
 
 from mm_pplcnet.converters import convert_mobilenet_v3, paddle_mobilenet_v3_url
-from mm_pplcnet.converters.common import resolve_source, run_converter
+from mm_pplcnet.converters.common import (add_converter_args, resolve_source,
+                                          run_converter)
 from mm_pplcnet.converters.mobilenet_v3 import ARCHS, parse_variant
 from mm_pplcnet.models.backbones import parse_scale
 
@@ -47,15 +48,7 @@ def main() -> None:
         '--arch', choices=ARCHS, help='inferred from the weights')
     parser.add_argument(
         '--scale', help='width multiplier (inferred from the weights)')
-    parser.add_argument(
-        '--config',
-        help='an mmpretrain config whose model the weights must fit (an '
-        'error lists what does not)')
-    parser.add_argument(
-        '--trust-pickle',
-        action='store_true',
-        help='unpickle a .pdparams without restrictions (runs any code in '
-        'it: only for files you trust)')
+    add_converter_args(parser, config=True)
     args = parser.parse_args()
     src = resolve_source(
         args.src, lambda name: paddle_mobilenet_v3_url(*parse_variant(name)),

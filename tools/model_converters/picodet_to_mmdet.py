@@ -36,7 +36,7 @@ checkpoint of the whole detector: test it with
 import argparse
 
 from mm_pplcnet.converters import convert_picodet
-from mm_pplcnet.converters.common import run_converter
+from mm_pplcnet.converters.common import add_converter_args, run_converter
 
 
 def main() -> None:
@@ -55,11 +55,7 @@ def main() -> None:
         '--generation',
         choices=['v2', 'legacy'],
         help='expected PicoDet generation (default: read from the weights)')
-    parser.add_argument(
-        '--trust-pickle',
-        action='store_true',
-        help='unpickle a .pdparams without restrictions (runs any code in '
-        'it: only for files you trust)')
+    add_converter_args(parser, config=False)
     args = parser.parse_args()
     meta = convert_picodet(args.src, args.dst, args.config, args.num_classes,
                            args.generation, args.trust_pickle)

@@ -35,7 +35,8 @@ conv_head has a bias).
 import argparse
 
 from mm_pplcnet.converters import convert_pplcnet, paddle_url
-from mm_pplcnet.converters.common import resolve_source, run_converter
+from mm_pplcnet.converters.common import (add_converter_args, resolve_source,
+                                          run_converter)
 from mm_pplcnet.models.backbones import parse_scale
 
 
@@ -60,15 +61,7 @@ def main() -> None:
         help='with a scale name: the SSLD weights (x0.5, x1.0, x2.5)')
     parser.add_argument(
         '--scale', help='width multiplier (inferred from the weights)')
-    parser.add_argument(
-        '--config',
-        help='an mmpretrain config whose model the weights must fit (an '
-        'error lists what does not)')
-    parser.add_argument(
-        '--trust-pickle',
-        action='store_true',
-        help='unpickle a .pdparams without restrictions (runs any code in '
-        'it: only for files you trust)')
+    add_converter_args(parser, config=True)
     args = parser.parse_args()
     src = args.src
     if args.source == 'paddle':
