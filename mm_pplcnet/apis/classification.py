@@ -31,17 +31,16 @@ def load_classifier(config: str,
     """
     from mmengine.config import Config
     from mmengine.dataset import Compose
-    from mmengine.registry import init_default_scope
+    from mmengine.registry import DefaultScope
     from mmengine.utils import import_modules_from_strings
-    from mmpretrain.registry import MODELS
 
+    from ..converters.common import build_mmpretrain_model
     from ..utils.checkpoint import load_pretrained_strict
     check_files(config=config, checkpoint=checkpoint)
     cfg = Config.fromfile(config)
     if cfg.get('default_scope', 'mmpretrain') != 'mmpretrain':
         raise ValueError(f'{config} is not an mmpretrain config (default_'
                          f'scope {cfg.get("default_scope")!r})')
-    init_default_scope('mmpretrain')
     if cfg.get('custom_imports'):
         import_modules_from_strings(**cfg.custom_imports)
     model_cfg = cfg.model.copy()
@@ -49,7 +48,7 @@ def load_classifier(config: str,
     if cfg.get('data_preprocessor') and 'data_preprocessor' not in model_cfg:
         model_cfg.data_preprocessor = dict(
             cfg.data_preprocessor, type='ClsDataPreprocessor')
-    model = MODELS.build(model_cfg)
+    model = build_mmpretrain_model(model_cfg)
     classes = None
     if checkpoint is not None:
         load_pretrained_strict(model, checkpoint)
@@ -69,7 +68,8 @@ def load_classifier(config: str,
     if not pipeline:
         raise ValueError(f'{config} has no test_pipeline')
     steps = [s for s in pipeline if 'LoadImage' not in s['type']]
-    model.pipeline = Compose(steps)
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        model.pipeline = Compose(steps)
     model.dataset_meta = dict(classes=tuple(classes))
     model.cfg = cfg
     return model.to(device).eval()

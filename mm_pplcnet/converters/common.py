@@ -378,10 +378,26 @@ def build_mm_classifier(*args, **kwargs):
     Returns:
         ImageClassifier: The model, with a ``PPLCNetClsHead``.
     """
+    return build_mmpretrain_model(classifier_model_cfg(*args, **kwargs))
+
+
+def build_mmpretrain_model(model_cfg: dict) -> torch.nn.Module:
+    """Build an mmpretrain model whatever the current default scope (an
+    mmdet tool or test may have set ``mmdet``, whose registry has no
+    ``ImageClassifier``).
+
+    Args:
+        model_cfg (dict): An mmpretrain ``model`` config.
+
+    Returns:
+        nn.Module: The model.
+    """
+    from mmengine.registry import DefaultScope
     from mmpretrain.registry import MODELS
 
     from ..models.classification import PPLCNetClsHead  # noqa: F401
-    return MODELS.build(classifier_model_cfg(*args, **kwargs))
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        return MODELS.build(model_cfg)
 
 
 def save_classifier(state_dict: Dict[str, torch.Tensor], dst: str, meta: dict,
@@ -525,13 +541,11 @@ def check_classifier_config(state_dict: Dict[str, torch.Tensor], src: str,
         ValueError: Keys or shapes do not fit; the message lists them.
     """
     from mmengine.config import Config
-    from mmpretrain.registry import MODELS
 
-    from ..models.classification import PPLCNetClsHead  # noqa: F401
     from ..utils import check_state_dict
     model_cfg = Config.fromfile(config).model
     model_cfg.backbone.init_cfg = None
-    model = MODELS.build(model_cfg)
+    model = build_mmpretrain_model(model_cfg)
     if all(k.startswith('backbone.') for k in state_dict):
         model = model.backbone
         state_dict = {k[9:]: v for k, v in state_dict.items()}
