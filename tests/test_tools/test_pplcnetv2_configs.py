@@ -25,6 +25,7 @@ DEEPLAB = (
     CONFIGS / 'deeplabv3plus'
     / 'deeplabv3plus_pplcnetv2-base-d8_4xb2-80k_cityscapes-512x1024.py')
 TOY = V2 / 'pplcnetv2-small_1xb16_toy-cls.py'
+CLS_SMALL = 'pplcnetv2-small_4xb512_in1k.py'
 
 
 def _build(path):
@@ -80,6 +81,21 @@ def test_deeplab_config_is_output_stride_8_and_folds():
         assert model(x, mode='tensor').shape[1] == 19
     unfolded = build_config_model(str(DEEPLAB), deploy=False)[0]
     assert not unfolded.backbone.deployed
+
+
+def test_onnx_export_is_folded(tmp_path):
+    import onnx
+
+    from mm_pplcnet.deploy import build_export_model, export_and_check
+    model, hw, _ = build_export_model(str(V2 / CLS_SMALL))
+    assert hw == (224, 224) and model.model.backbone.deployed
+    path = str(tmp_path / 'v2.onnx')
+    result = export_and_check(model, path, (1, 3, 96, 96))
+    assert result['shapes'] == [(1, 1000)]
+    convs = [n for n in onnx.load(path).graph.node if n.op_type == 'Conv']
+    # one conv per folded depthwise conv: as many as the folded model has
+    assert len(convs) == sum(
+        isinstance(m, torch.nn.Conv2d) for m in model.modules())
 
 
 @pytest.mark.slow

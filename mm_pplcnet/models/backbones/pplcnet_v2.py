@@ -15,6 +15,7 @@ from torch import nn
 
 from ..layers import RepDepthwiseSeparable, make_divisible
 from .base import PaddleBackbone, is_odd_kernel, is_positive_int
+from .pplcnet import PPLCNet
 
 # [kernel_size, out_channels, stride, split_pw, use_rep, use_se,
 #  use_shortcut]
@@ -215,15 +216,9 @@ class PPLCNetV2(PaddleBackbone):
         return 'stem, stages.0..stages.3, strides 2, 4, 8, 16, 32 by default'
 
     # ---------------------------------------------------------- contract
-    def stage_strides(self) -> List[int]:
-        """Output stride of every stage (2, 4, 8, 16, 32 by default)."""
-        total, out = 2, []
-        for i, stage in enumerate(self.arch):
-            total *= self.strides[i]
-            for block in stage[1:]:
-                total *= block[2]
-            out.append(total)
-        return out
+    # the same table layout as PPLCNet's (stride at index 2 of a block,
+    # a stride-2 stem before stage 0): the same computation
+    stage_strides = PPLCNet.stage_strides
 
     def _stage_modules(self) -> List[nn.Module]:
         """The five stages: the stem (conv and block), then ``stages``."""

@@ -193,7 +193,8 @@ class RepDepthwiseSeparable(CheckpointedBlock):
         conv with bias (no-op without ``use_rep`` or when folded).
 
         The folded conv computes the same function as the branches with
-        their BNs in eval mode; it stays trainable.
+        their BNs in eval mode; it is trainable unless the branches were
+        frozen.
 
         Raises:
             TypeError: A branch normalization is not batch norm (only BN
@@ -213,6 +214,10 @@ class RepDepthwiseSeparable(CheckpointedBlock):
         with torch.no_grad():
             conv.weight.copy_(kernel)
             conv.bias.copy_(bias)
+        # a frozen block stays frozen
+        conv.requires_grad_(
+            any(p.requires_grad for p in self.dw_conv_list.parameters()))
+        conv.train(self.training)
         self.dw_conv = conv
         self.dw_conv_list = None
 

@@ -180,6 +180,11 @@ def test_frozen_stages(frozen_stages):
     for module in trainable:
         assert all(p.requires_grad for p in module.parameters())
         assert all(m.training for m in module.modules())
+    # folding keeps frozen stages frozen
+    model.switch_to_deploy()
+    for i, stage in enumerate(model.stages):
+        assert all(p.requires_grad == (i + 1 >= frozen_stages)
+                   for p in stage.parameters())
 
 
 def test_norm_eval():
