@@ -117,7 +117,11 @@ class PPLCNetV2(PaddleBackbone):
         init_cfg (dict | list[dict], optional): Initialization config.
             ``dict(type='Pretrained', checkpoint=..., prefix=...)`` loads
             weights and raises an error listing the keys unless they match
-            the network exactly.
+            the network exactly; ``strict=False`` in it loads what fits
+            and lists the rest in a warning.
+        pretrained (str, optional): mmseg's model-level ``pretrained``
+            (checkpoint of the backbone alone), the same as
+            ``init_cfg=dict(type='Pretrained', checkpoint=pretrained)``.
     """
 
     arch_settings: Dict[str, list] = {
@@ -147,8 +151,10 @@ class PPLCNetV2(PaddleBackbone):
                  act_cfg: dict = dict(type='ReLU'),
                  norm_eval: bool = False,
                  with_cp: bool = False,
-                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
-        super().__init__(init_cfg=init_cfg)
+                 init_cfg: Optional[Union[dict, List[dict]]] = None,
+                 pretrained: Optional[str] = None) -> None:
+        super().__init__(
+            init_cfg=self._pretrained_to_init_cfg(pretrained, init_cfg))
         if scale is None:
             scale = self.default_scales.get(arch, 1.0) if isinstance(
                 arch, str) else 1.0

@@ -194,6 +194,21 @@ def test_norm_eval():
     assert all(p.requires_grad for p in model.parameters())
 
 
+def test_with_cp_keeps_bn_statistics():
+    """with_cp changes memory only: the recomputation in the backward pass
+    does not update the branches' BN statistics a second time."""
+    torch.manual_seed(0)
+    a = PPLCNetV2('small', with_cp=False).train()
+    b = PPLCNetV2('small', with_cp=True).train()
+    b.load_state_dict(a.state_dict())
+    x = torch.randn(2, 3, 32, 32, requires_grad=True)
+    a(x)[0].sum().backward()
+    b(x)[0].sum().backward()
+    for (name, u), v in zip(a.state_dict().items(), b.state_dict().values()):
+        if 'running' in name or 'num_batches' in name:
+            assert torch.allclose(u.float(), v.float(), atol=1e-6), name
+
+
 def test_with_cp_same_output_and_grads():
     torch.manual_seed(0)
     a = PPLCNetV2('small', with_cp=False)
@@ -235,6 +250,12 @@ def test_pretrained_init_cfg_is_strict(tmp_path):
     dst.init_weights()
     for k, v in src.state_dict().items():
         assert torch.equal(v, dst.state_dict()[k]), k
+    # mmseg's model-level pretrained= (the backbone's own keys)
+    own = str(tmp_path / 'own.pth')
+    torch.save(src.state_dict(), own)
+    other = PPLCNetV2('small', pretrained=own)
+    other.init_weights()
+    assert torch.equal(other.stem[0].conv.weight, src.stem[0].conv.weight)
     wrong = PPLCNetV2(
         'base',
         init_cfg=dict(type='Pretrained', checkpoint=ckpt, prefix='backbone.'))
