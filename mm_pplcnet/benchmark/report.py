@@ -188,7 +188,8 @@ def plot(
     title: str = 'PP-LCNet, PP-LCNetV2 and MobileNetV3: ImageNet top-1 '
     'against measured CPU latency'
 ) -> bool:
-    """Top-1 against latency, one line per family and backend.
+    """Top-1 against latency, one line per family and backend (marker and
+    line style: family; colour: backend).
 
     Like the PP-LCNet paper's figure; only timed rows with a top-1 at
     ``threads`` threads are drawn.
@@ -226,8 +227,11 @@ def plot(
         ax.plot(
             xs,
             ys,
+            # marker and line style: the family (PP-LCNet, PP-LCNetV2,
+            # MobileNetV3 ...); colour: the backend
             marker=markers[families.index(family) % len(markers)],
-            linestyle=styles[backends.index(backend) % len(styles)],
+            linestyle=styles[families.index(family) % len(styles)],
+            color=f'C{backends.index(backend) % 10}',
             label=f'{family} ({backend})')
         if backend == backends[0]:
             for r in pts:
