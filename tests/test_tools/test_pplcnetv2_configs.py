@@ -25,6 +25,9 @@ DEEPLAB = (
     CONFIGS / 'deeplabv3plus'
     / 'deeplabv3plus_pplcnetv2-base-d8_4xb2-80k_cityscapes-512x1024.py')
 TOY = V2 / 'pplcnetv2-small_1xb16_toy-cls.py'
+TOY_SEG = (
+    CONFIGS / 'deeplabv3plus'
+    / 'deeplabv3plus_pplcnetv2-small-x0.5-d8_1xb4-toy_cityscapes-128x256.py')
 CLS_SMALL = 'pplcnetv2-small_4xb512_in1k.py'
 
 
@@ -81,6 +84,22 @@ def test_deeplab_config_is_output_stride_8_and_folds():
         assert model(x, mode='tensor').shape[1] == 19
     unfolded = build_config_model(str(DEEPLAB), deploy=False)[0]
     assert not unfolded.backbone.deployed
+
+
+def test_toy_segmentation_config_widths():
+    model, cfg = _build(TOY_SEG)
+    backbone = model.backbone
+    assert backbone.arch_name == 'small' and backbone.scale == 0.5
+    x = torch.randn(2, 3, 128, 256)
+    with torch.no_grad():
+        outs = backbone(x)
+        assert [o.shape[1] for o in outs] == [
+            cfg.model.decode_head.c1_in_channels, 128,
+            cfg.model.auxiliary_head.in_channels,
+            cfg.model.decode_head.in_channels
+        ]
+        assert outs[-1].shape[-2:] == (16, 32)  # output stride 8
+        assert model(x, mode='tensor').shape == (2, 19, 32, 64)
 
 
 def test_onnx_export_is_folded(tmp_path):
