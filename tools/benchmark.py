@@ -4,7 +4,7 @@
     # MobileNetV3 classifiers, 224x224, batch 1, every installed backend,
     # the machine's physical cores
     python tools/benchmark.py
-    # the README's run: 1 and 2 threads
+    # the run of docs/benchmark.md: 1 and 2 threads
     python tools/benchmark.py --threads 1 2
     # a few models / backends
     python tools/benchmark.py --models PP-LCNet-1.0x small-1.25x \

@@ -23,7 +23,6 @@ mmpretrain's own ``tools/train.py`` use it too):
   a process trains on one image; training is refused before it starts,
   with what to do instead.
 """
-import copy
 import re
 from typing import Dict, Iterator, List, Optional, Tuple
 
@@ -164,16 +163,15 @@ class PPLCNetRunner(Runner):
             if isinstance(module, PaddleBackbone):
                 cfg['strict'] = strict  # the backbone loads it itself
                 continue
+            if not strict:  # mmengine's PretrainedInit loads what fits
+                continue
             source = (f'init_cfg Pretrained {cfg["checkpoint"]!r} of '
                       f'{name or "the model"}')
             state_dict = state_dict_with_prefix(
                 read_checkpoint(cfg['checkpoint'],
                                 cfg.get('map_location', 'cpu')),
                 cfg.get('prefix'), source)
-            if strict:
-                # raises, listing what does not fit
-                load_state_dict_checked(
-                    copy.deepcopy(module), state_dict, source, True)
+            check_state_dict(module, state_dict, source)  # raises if unfit
         super()._init_model_weights()
 
     # ------------------------------------------------------- CPU / SyncBN

@@ -150,9 +150,9 @@ def test_detector_onnx_export(tmp_path):
 
 
 def assert_decode_matches_predict(model, path, shape, min_boxes=10):
-    """The README's post-processing of the ONNX outputs (numpy reference in
-    mm_pplcnet.deploy.decode_picodet) gives the head's predict_by_feat
-    boxes."""
+    """docs/picodet.md's post-processing of the ONNX outputs (numpy
+    reference in mm_pplcnet.deploy.decode_picodet) gives the head's
+    predict_by_feat boxes."""
     import numpy as np
     import onnxruntime as ort
 
