@@ -262,6 +262,26 @@ def test_tool_end_to_end(tmp_path):
     assert meta['command'].startswith('python tools/benchmark.py')
 
 
+@pytest.mark.parametrize('setup', [
+    'fold-bn', 'fold-bn+channels-last', 'jit-freeze', 'jit-onednn',
+    'jit-onednn+channels-last'
+])
+def test_every_torch_tuned_setup_shows_its_convolutions(setup):
+    """Whichever set-up wins on a given machine, the profile accounts for
+    its convolutions (oneDNN's TorchScript ops are invisible to torch's
+    profiler: they are one row with their count)."""
+    import numpy as np
+
+    from mm_pplcnet.benchmark.profile import profile_torch
+    model = tiny_job().build().eval()
+    x = np.zeros((1, 3, 64, 64), np.float32)
+    items = profile_torch(model, x, 1, runs=3, tuned=True, setup=setup)
+    assert items and all(ms >= 0 for _, ms in items)
+    assert 'conv' in ' '.join(op.lower() for op, _ in items)
+    if 'onednn' in setup:
+        assert any('mkldnn_convolution x' in op for op, _ in items)
+
+
 @pytest.mark.parametrize('backend',
                          ['eager', 'torch-tuned', 'onnxruntime', 'openvino'])
 def test_profilers_break_time_down(backend):
