@@ -49,6 +49,54 @@ def table(rows: Sequence[Row]) -> str:
     return '\n'.join(out)
 
 
+BACKEND_TITLES = {
+    'eager': 'eager',
+    'torch-tuned': 'torch-tuned',
+    'onnxruntime': 'ONNX Runtime',
+    'openvino': 'OpenVINO',
+    'paddle-inference': 'Paddle Inference',
+}
+
+
+def latency_markdown(rows: Sequence[Row], threads: int) -> str:
+    """The README's table: median ms per model (rows, in run order, so
+    PP-LCNet, PP-LCNetV2 and MobileNetV3 stand together) and backend
+    (columns), at one thread count.
+
+    Args:
+        rows (Sequence[Row]): The rows.
+        threads (int): Thread count of the rows to show.
+
+    Returns:
+        str: A Markdown table (``model | params | MACs | top-1 | one
+        column per backend``); a failed row shows ``-``; empty when no
+        row has this thread count.
+    """
+    rows = [r for r in rows if r.threads == threads]
+    if not rows:
+        return ''
+    models, backends = [], []
+    for r in rows:
+        if r.model not in models:
+            models.append(r.model)
+        if r.backend not in backends:
+            backends.append(r.backend)
+    head = ['model', 'params', 'MACs', 'top-1'
+            ] + [BACKEND_TITLES.get(b, b) for b in backends]
+    out = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
+    for model in models:
+        first = next(r for r in rows if r.model == model)
+        cells = [
+            model, f'{first.params / 1e6:.2f}M', f'{first.macs / 1e6:.1f}M',
+            _fmt(first.top1, '.2f')
+        ]
+        for backend in backends:
+            r = find(rows, model, backend, threads)
+            cells.append(_fmt(r.median_ms if r else None, '.2f'))
+        out.append('| ' + ' | '.join(cells) + ' |')
+    return '\n'.join(out)
+
+
 def find(rows: Sequence[Row], model: str, backend: str,
          threads: int) -> Optional[Row]:
     """The measured row for (model, backend, threads), if any.
@@ -132,12 +180,16 @@ def write_csv(rows: Sequence[Row], path: str) -> None:
             writer.writerow(s)
 
 
-def plot(rows: Sequence[Row],
-         path: str,
-         threads: int,
-         command: str,
-         title: str = 'ImageNet top-1 against measured CPU latency') -> bool:
-    """Top-1 against latency, one line per family and backend.
+def plot(
+    rows: Sequence[Row],
+    path: str,
+    threads: int,
+    command: str,
+    title: str = 'PP-LCNet, PP-LCNetV2 and MobileNetV3: ImageNet top-1 '
+    'against measured CPU latency'
+) -> bool:
+    """Top-1 against latency, one line per family and backend (marker and
+    line style: family; colour: backend).
 
     Like the PP-LCNet paper's figure; only timed rows with a top-1 at
     ``threads`` threads are drawn.
@@ -147,8 +199,8 @@ def plot(rows: Sequence[Row],
         path (str): Output image (its folder is created).
         threads (int): Number of threads of the rows to draw.
         command (str): Command line, printed at the bottom.
-        title (str): Plot title. Defaults to 'ImageNet top-1 against
-            measured CPU latency'.
+        title (str): Plot title. Defaults to 'PP-LCNet, PP-LCNetV2 and
+            MobileNetV3: ImageNet top-1 against measured CPU latency'.
 
     Returns:
         bool: Whether a plot was written (False when nothing has a top-1).
@@ -175,8 +227,11 @@ def plot(rows: Sequence[Row],
         ax.plot(
             xs,
             ys,
+            # marker and line style: the family (PP-LCNet, PP-LCNetV2,
+            # MobileNetV3 ...); colour: the backend
             marker=markers[families.index(family) % len(markers)],
-            linestyle=styles[backends.index(backend) % len(styles)],
+            linestyle=styles[families.index(family) % len(styles)],
+            color=f'C{backends.index(backend) % 10}',
             label=f'{family} ({backend})')
         if backend == backends[0]:
             for r in pts:

@@ -18,6 +18,8 @@ from .picodet import (PICODET_SIZES, build_picodet, convert_picodet,
 from .pplcnet import (PUBLISHED_SCALES, convert_pplcnet, infer_scale,
                       load_pplcnet, paddle_pplcnet_to_mm, paddle_url,
                       timm_lcnet_to_mm)
+from .pplcnetv2 import (convert_pplcnetv2, paddle_pplcnetv2_to_mm,
+                        timm_lcnetv2_to_mm)
 
 __all__ = [
     'fetch', 'load_pdparams', 'load_torch_state_dict', 'paddle_bn_name',
@@ -28,5 +30,6 @@ __all__ = [
     'PICODET_SIZES', 'build_picodet', 'convert_picodet', 'infer_picodet_arch',
     'paddle_picodet_to_mm', 'picodet_model_cfg', 'detect_generation',
     'load_pplcnet', 'load_mobilenet_v3', 'load_picodet', 'load_paddle_params',
-    'PaddleParams', 'UnsafePickleError'
+    'PaddleParams', 'UnsafePickleError', 'convert_pplcnetv2',
+    'paddle_pplcnetv2_to_mm', 'timm_lcnetv2_to_mm'
 ]

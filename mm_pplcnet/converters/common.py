@@ -341,13 +341,16 @@ def match_variant(found: Sequence[int], candidates: Mapping[Hashable,
         f'{tuple(candidates)}; pass the scale (and arch) explicitly')
 
 
-def classifier_model_cfg(backbone: dict,
-                         in_channels: int,
-                         num_classes: int,
-                         last_conv_bias: bool = False,
-                         head_channels: Optional[int] = 1280) -> dict:
+def classifier_model_cfg(
+    backbone: dict,
+    in_channels: int,
+    num_classes: int,
+    last_conv_bias: bool = False,
+    head_channels: Optional[int] = 1280,
+    head_act_cfg: dict = dict(type='HSwish')
+) -> dict:
     """The mmpretrain ``model`` config of a classifier with a
-    ``PPLCNetClsHead`` (pool, 1x1 conv, hardswish, dropout, fc).
+    ``PPLCNetClsHead`` (pool, 1x1 conv, activation, dropout, fc).
 
     Args:
         backbone (dict): Backbone config.
@@ -355,6 +358,8 @@ def classifier_model_cfg(backbone: dict,
         num_classes (int): Number of classes.
         last_conv_bias (bool): Bias in the head's 1x1 conv.
         head_channels (int, optional): Width of the head's 1x1 conv.
+        head_act_cfg (dict): Activation after it (PP-LCNetV2: ReLU).
+            Defaults to HSwish.
 
     Returns:
         dict: An ``ImageClassifier`` config.
@@ -368,6 +373,7 @@ def classifier_model_cfg(backbone: dict,
             num_classes=num_classes,
             in_channels=in_channels,
             mid_channels=head_channels,
+            act_cfg=head_act_cfg,
             last_conv_bias=last_conv_bias))
 
 
@@ -398,6 +404,32 @@ def build_mmpretrain_model(model_cfg: dict) -> torch.nn.Module:
     from ..models.classification import PPLCNetClsHead  # noqa: F401
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         return MODELS.build(model_cfg)
+
+
+def check_and_save(model: torch.nn.Module, state_dict: Dict[str, torch.Tensor],
+                   src: str, dst: str, meta: dict,
+                   backbone_only: bool) -> dict:
+    """Check that converted weights fit ``model`` exactly, then save them
+    (the PP-LCNetV2 converter's path; the others use
+    :func:`save_classifier`).
+
+    Args:
+        model (nn.Module): The classifier the weights are for.
+        state_dict (dict): The converted weights.
+        src (str): Where they came from (for errors).
+        dst (str): Output checkpoint.
+        meta (dict): Metadata to write with them.
+        backbone_only (bool): Write ``backbone.*`` keys only.
+
+    Returns:
+        dict: ``meta`` with ``backbone_only`` added.
+    """
+    from ..utils import check_state_dict
+
+    check_state_dict(model, state_dict, f'converted {src!r}')
+    meta = dict(meta, backbone_only=backbone_only)
+    save_checkpoint(state_dict, dst, meta, backbone_only=backbone_only)
+    return meta
 
 
 def save_classifier(state_dict: Dict[str, torch.Tensor], dst: str, meta: dict,
