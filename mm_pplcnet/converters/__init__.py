@@ -1,14 +1,23 @@
-"""Weight converters (key maps) used by tools/model_converters."""
+"""Weight converters (key maps) used by tools/model_converters.
+
+One entry point per network reads every supported format (``.pdparams``,
+Paddle inference models, paddle2onnx exports; timm state dicts for
+PP-LCNet) and returns our state dict plus metadata: :func:`load_pplcnet`,
+:func:`load_mobilenet_v3`, :func:`load_picodet`; the ``convert_*``
+functions also write the checkpoint (and a config for classifiers).
+"""
 from .common import (fetch, load_pdparams, load_torch_state_dict,
                      paddle_bn_name, save_checkpoint, to_tensor_dict)
 from .mobilenet_v3 import (build_mobilenet_v3_classifier, convert_mobilenet_v3,
-                           infer_arch_scale, paddle_mobilenet_v3_to_mm,
-                           paddle_mobilenet_v3_url)
+                           infer_arch_scale, load_mobilenet_v3,
+                           paddle_mobilenet_v3_to_mm, paddle_mobilenet_v3_url)
+from .paddle_formats import PaddleParams, UnsafePickleError, load_paddle_params
 from .picodet import (PICODET_SIZES, build_picodet, convert_picodet,
-                      detect_generation, infer_picodet_arch,
+                      detect_generation, infer_picodet_arch, load_picodet,
                       paddle_picodet_to_mm, picodet_model_cfg)
 from .pplcnet import (PUBLISHED_SCALES, convert_pplcnet, infer_scale,
-                      paddle_pplcnet_to_mm, paddle_url, timm_lcnet_to_mm)
+                      load_pplcnet, paddle_pplcnet_to_mm, paddle_url,
+                      timm_lcnet_to_mm)
 from .pplcnetv2 import (convert_pplcnetv2, paddle_pplcnetv2_to_mm,
                         timm_lcnetv2_to_mm)
 
@@ -20,5 +29,7 @@ __all__ = [
     'infer_arch_scale', 'paddle_mobilenet_v3_to_mm', 'paddle_mobilenet_v3_url',
     'PICODET_SIZES', 'build_picodet', 'convert_picodet', 'infer_picodet_arch',
     'paddle_picodet_to_mm', 'picodet_model_cfg', 'detect_generation',
-    'convert_pplcnetv2', 'paddle_pplcnetv2_to_mm', 'timm_lcnetv2_to_mm'
+    'load_pplcnet', 'load_mobilenet_v3', 'load_picodet', 'load_paddle_params',
+    'PaddleParams', 'UnsafePickleError', 'convert_pplcnetv2',
+    'paddle_pplcnetv2_to_mm', 'timm_lcnetv2_to_mm'
 ]

@@ -7,6 +7,7 @@ backbone (Paddle's ``conv``, ``blocks.N``, ``last_second_conv`` under
 pool, 1x1 conv to 1280 without bias, hardswish, dropout and linear.
 """
 from collections import OrderedDict
+from dataclasses import replace
 from typing import Dict, Optional, Tuple, Union
 
 import numpy as np
@@ -15,9 +16,10 @@ import torch
 from ..models.backbones.base import parse_scale
 from ..models.backbones.paddle_mobilenet_v3 import PaddleMobileNetV3
 from ..models.layers import make_divisible
-from .common import (PADDLE_DROPOUT_P, build_mm_classifier, check_and_save,
-                     first_dims, load_pdparams, match_variant,
-                     paddle_classifier_to_mm, paddle_scale_name)
+from .common import (PADDLE_DROPOUT_P, ClassifierFamily, build_mm_classifier,
+                     classifier_model_cfg, first_dims, load_paddle_classifier,
+                     match_variant, paddle_classifier_to_mm, paddle_scale_name,
+                     save_classifier)
 
 ARCHS = ('small', 'large')
 MV3_SCALES = (0.35, 0.5, 0.75, 1.0, 1.25)
@@ -145,42 +147,108 @@ def build_mobilenet_v3_classifier(arch: Union[str, list],
         backbone.out_channels[-1], num_classes)
 
 
+def mobilenet_v3_model_cfg(arch: str, scale: float, num_classes: int) -> dict:
+    """The mmpretrain ``model`` config of our MobileNetV3 classifier.
+
+    Args:
+        arch (str): 'small' or 'large'.
+        scale (float): Width multiplier.
+        num_classes (int): Number of classes.
+
+    Returns:
+        dict: An ``ImageClassifier`` config.
+    """
+    backbone = PaddleMobileNetV3(arch=arch, scale=scale)
+    return classifier_model_cfg(
+        dict(type='PaddleMobileNetV3', arch=arch, scale=scale),
+        backbone.out_channels[-1], num_classes)
+
+
+MV3_FAMILY = ClassifierFamily(
+    name='MobileNetV3',
+    to_mm=paddle_mobilenet_v3_to_mm,
+    variants=tuple((a, s) for a in ARCHS for s in MV3_SCALES),
+    build=lambda variant, n: build_mobilenet_v3_classifier(*variant, n),
+    infer=infer_arch_scale,
+    describe=lambda variant: dict(arch=variant[0], scale=float(variant[1])))
+
+
+def load_mobilenet_v3(src: str,
+                      arch: Optional[str] = None,
+                      scale: Optional[float] = None,
+                      backbone_only: bool = False,
+                      trust_pickle: bool = False,
+                      config: Optional[str] = None) -> Tuple[dict, dict]:
+    """Read PaddleClas MobileNetV3 weights of any supported format.
+
+    Args:
+        src (str): ``.pdparams``, inference model (``.pdmodel`` / ``.json``
+            + ``.pdiparams``) or paddle2onnx ``.onnx``; path or URL.
+        arch (str, optional): 'small' or 'large'; read from the shapes
+            when None.
+        scale (float, optional): Width multiplier; read from the shapes
+            when None.
+        backbone_only (bool): Accept head-less files.
+        trust_pickle (bool): Unpickle ``.pdparams`` without restrictions.
+        config (str, optional): An mmpretrain config whose model the
+            weights must also fit.
+
+    Returns:
+        tuple: ``(state_dict, meta)`` (see
+        :func:`.common.load_paddle_classifier`).
+    """
+    if arch is not None and arch not in ARCHS:
+        raise ValueError(f'arch must be one of {ARCHS}, got {arch!r}')
+    family = MV3_FAMILY
+    if arch is not None or scale is not None:
+        family = replace(
+            MV3_FAMILY,
+            variants=tuple((a, s) for a, s in MV3_FAMILY.variants
+                           if arch in (None, a) and scale in (None, s))
+            or ((arch, scale), ),
+            infer=lambda sd: _complete(infer_arch_scale(sd, arch), scale))
+    variant = (arch, scale) if arch and scale else None
+    return load_paddle_classifier(
+        src, family, variant, backbone_only, trust_pickle, config=config)
+
+
+def _complete(found: Tuple[str, float], scale: Optional[float]):
+    """The inferred variant with a given scale taking precedence."""
+    return found[0], found[1] if scale is None else scale
+
+
 def convert_mobilenet_v3(src: str,
                          dst: str,
                          backbone_only: bool = False,
                          arch: Optional[str] = None,
-                         scale: Optional[float] = None) -> dict:
+                         scale: Optional[float] = None,
+                         trust_pickle: bool = False,
+                         config: Optional[str] = None) -> dict:
     """Convert PaddleClas MobileNetV3 weights to an mmpretrain file.
 
     The converted weights are loaded into the matching classifier first,
-    so keys or shapes that do not fit are an error that lists them.
+    so keys or shapes that do not fit are an error that lists them. A
+    full classifier also gets a config beside ``dst`` (``.py``).
 
     Args:
-        src (str): ``.pdparams`` path or URL.
+        src (str): Any format of :func:`load_mobilenet_v3`; path or URL.
         dst (str): Output checkpoint.
         backbone_only (bool): Write ``backbone.*`` keys only.
         arch (str, optional): 'small' or 'large'; inferred from the shapes
             when None.
         scale (float, optional): Width multiplier; inferred from the
             shapes when None.
+        trust_pickle (bool): Unpickle ``.pdparams`` without restrictions.
+        config (str, optional): An mmpretrain config whose model the
+            weights must also fit.
 
     Returns:
         dict: The metadata written with the checkpoint.
     """
-    state_dict = paddle_mobilenet_v3_to_mm(load_pdparams(src))
-    if arch is not None and arch not in ARCHS:
-        raise ValueError(f'arch must be one of {ARCHS}, got {arch!r}')
-    if arch is None or scale is None:
-        found_arch, found_scale = infer_arch_scale(state_dict, arch)
-        arch = arch or found_arch
-        scale = found_scale if scale is None else scale
-    num_classes = state_dict['head.fc.weight'].shape[0]
-    model = build_mobilenet_v3_classifier(arch, scale, num_classes)
-    meta = dict(
-        source='paddle',
-        src=src,
-        arch=arch,
-        scale=float(scale),
-        num_classes=int(num_classes),
-        converter='mm_pplcnet.converters.convert_mobilenet_v3')
-    return check_and_save(model, state_dict, src, dst, meta, backbone_only)
+    state, meta = load_mobilenet_v3(src, arch, scale, backbone_only,
+                                    trust_pickle, config)
+    meta['converter'] = 'mm_pplcnet.converters.convert_mobilenet_v3'
+    return save_classifier(
+        state, dst, meta, backbone_only, lambda: mobilenet_v3_model_cfg(
+            meta['arch'], meta['scale'], meta['num_classes']),
+        f'MobileNetV3 {meta["arch"]} x{meta["scale"]:g}')

@@ -18,8 +18,8 @@ import numpy as np
 import torch
 
 from ..models.layers import make_divisible
-from .common import (_PADDLE_SE_CONV, check_and_save, load_pdparams,
-                     match_variant, paddle_bn_name, to_tensor_dict)
+from .common import (_PADDLE_SE_CONV, match_variant, paddle_bn_name,
+                     save_checkpoint, to_tensor_dict)
 
 # PaddleDetection's PicoDet sizes: (LCNet scale, neck / head channels,
 # tower blocks)
@@ -275,66 +275,235 @@ def build_picodet(model_cfg: dict):
         return MODELS.build(model_cfg)
 
 
+def _config_model(config: str, generation: str, src: str) -> dict:
+    """The ``model`` of an mmdet config, checked to be ``generation``."""
+    from mmengine.config import Config
+    model_cfg = Config.fromfile(config).model
+    model_cfg.backbone.init_cfg = None
+    expected = dict(v2='PicoHeadV2', legacy='PicoHead')[generation]
+    head = model_cfg.get('bbox_head', {}).get('type')
+    if head != expected:
+        raise ValueError(
+            f'{src!r} holds a {generation} PicoDet ({expected}) but {config} '
+            f'has a {head} head: pick a {generation} PicoDet config')
+    return model_cfg
+
+
+def _structured_picodet(params: Dict[str, np.ndarray], src: str,
+                        generation: Optional[str]):
+    """(state dict, generation, sizes) of a structured ``.pdparams``."""
+    found = detect_generation(params)
+    if generation is not None and generation != found:
+        raise ValueError(
+            f'{src!r} holds a {found} PicoDet, not a {generation} one '
+            f'(use --generation {found} and a {found} config)')
+    state_dict = paddle_picodet_to_mm(params)
+    return state_dict, found, infer_picodet_arch(state_dict)
+
+
+def _tower_free_convs(generation: str) -> int:
+    """Conv layers of a PicoDet on LCNet with one tower block per level
+    (each more block adds 2 per level)."""
+    model = build_picodet(picodet_model_cfg(0.35, 96, 1, 1, generation))
+    return sum(isinstance(m, torch.nn.Conv2d) for m in model.modules())
+
+
+def _automatic_picodet(params: Dict[str, np.ndarray], src: str,
+                       generation: Optional[str], model_cfg: Optional[dict]):
+    """(state dict, generation, sizes) of an automatically named file:
+    sizes read from the layer shapes, then every weight checked."""
+    from .paddle_names import group_layers, map_automatic
+    convs = [layer['w_0'] for _, layer in group_layers(params)[0]['conv']]
+    # LCNet: stem + 13 blocks of dw / pw convs + 2 SE blocks of 2 convs
+    n_backbone = 31
+    if len(convs) <= n_backbone + 3:
+        raise ValueError(f'{src}: {len(convs)} conv layers, too few for a '
+                         'PicoDet on LCNet (a classifier file?)')
+    generations = (generation, ) if generation else GENERATIONS
+    tried = []
+    for gen in generations:
+        if model_cfg is None:
+            extra = len(convs) - _tower_free_convs(gen)
+            if extra < 0 or extra % (2 * NUM_LEVELS):
+                tried.append(f'{gen}: {len(convs)} conv layers fit no tower '
+                             'depth')
+                continue
+            num_convs = 1 + extra // (2 * NUM_LEVELS)
+            cls_conv = convs[-1] if gen == 'legacy' else convs[-4]
+            num_classes = int(
+                cls_conv.shape[0]) - (4 *
+                                      (REG_MAX + 1) if gen == 'legacy' else 0)
+            stem, top = int(convs[0].shape[0]), int(convs[30].shape[0])
+            scale = next(
+                (s for s in sorted({v[0]
+                                    for v in PICODET_SIZES.values()}
+                                   | {0.5, 1.0, 2.5})
+                 if (make_divisible(16 * s),
+                     make_divisible(512 * s)) == (stem, top)), None)
+            if scale is None or num_classes < 1:
+                tried.append(f'{gen}: LCNet widths {stem}, {top} or the '
+                             f'class conv {tuple(cls_conv.shape)} fit no '
+                             'PicoDet')
+                continue
+            cfg = picodet_model_cfg(scale, int(convs[n_backbone].shape[0]),
+                                    num_convs, num_classes, gen)
+        else:
+            cfg = model_cfg
+            if cfg['bbox_head']['type'] != dict(
+                    v2='PicoHeadV2', legacy='PicoHead')[gen]:
+                continue
+        try:
+            state = map_automatic(
+                params,
+                build_picodet(cfg),
+                paddle_creation_order,
+                ignore=('scale_reg', ),
+                what=f'the {gen} PicoDet')
+        except ValueError as err:
+            tried.append(str(err))
+            continue
+        return state, gen, infer_picodet_arch(state)
+    raise ValueError(
+        f'{src} fits no PicoDet on LCNet:\n  '
+        + '\n  '.join(tried or ['the config has no PicoDet head']))
+
+
+def load_picodet(src: str,
+                 config: Optional[str] = None,
+                 num_classes: Optional[int] = None,
+                 generation: Optional[str] = None,
+                 trust_pickle: bool = False) -> Tuple[dict, dict, dict]:
+    """Read PaddleDetection PicoDet (LCNet, either generation) weights of
+    any supported format as our mmdet state dict.
+
+    Args:
+        src (str): ``.pdparams``, inference model (``.pdmodel`` / ``.json``
+            + ``.pdiparams``) or paddle2onnx ``.onnx``; path or URL.
+        config (str, optional): An mmdet config whose ``model`` the weights
+            must fit. None builds the model from the weights' sizes.
+        num_classes (int, optional): Expected number of classes.
+        generation (str, optional): ``'v2'`` or ``'legacy'``, checked
+            against the weights; None reads it from the weights.
+        trust_pickle (bool): Unpickle ``.pdparams`` without restrictions.
+
+    Returns:
+        tuple: ``(state_dict, meta, model_cfg)``.
+
+    Raises:
+        ValueError: The weights do not fit (the message lists what).
+    """
+    from ..utils import check_state_dict
+    from .paddle_formats import load_paddle_params
+
+    if generation is not None and generation not in GENERATIONS:
+        raise ValueError(f'generation must be one of {GENERATIONS}, got '
+                         f'{generation!r}')
+    pp = load_paddle_params(src, trust_pickle)
+    cfg_gen = None
+    model_cfg = None
+    if config is not None:
+        from mmengine.config import Config
+        head = Config.fromfile(config).model.get('bbox_head', {}).get('type')
+        cfg_gen = dict(PicoHeadV2='v2', PicoHead='legacy').get(head)
+    if pp.automatic:
+        if config is not None:
+            model_cfg = _config_model(config, cfg_gen or 'v2', src)
+        state_dict, found, sizes = _automatic_picodet(pp.params, pp.path,
+                                                      generation or cfg_gen,
+                                                      model_cfg)
+    else:
+        state_dict, found, sizes = _structured_picodet(pp.params, src,
+                                                       generation)
+        if config is not None:
+            model_cfg = _config_model(config, found, src)
+    scale, channels, num_convs, found_classes = sizes
+    if num_classes is not None and num_classes != found_classes:
+        raise ValueError(f'{src!r} has {found_classes} classes, not '
+                         f'{num_classes}')
+    if model_cfg is None:
+        model_cfg = picodet_model_cfg(scale, channels, num_convs,
+                                      found_classes, found)
+    check_state_dict(
+        build_picodet(model_cfg), state_dict, f'converted {src!r}')
+    meta = dict(
+        src=src,
+        format=pp.fmt,
+        generation=found,
+        scale=float(scale),
+        channels=channels,
+        num_convs=num_convs,
+        num_classes=found_classes,
+        config=config or '')
+    classes = [c for c in pp.metadata.get('character', '').splitlines() if c]
+    if len(classes) == found_classes:
+        meta['classes'] = classes
+    return state_dict, meta, model_cfg
+
+
 def convert_picodet(src: str,
                     dst: str,
                     config: Optional[str] = None,
                     num_classes: Optional[int] = None,
-                    generation: Optional[str] = None) -> dict:
-    """Convert PaddleDetection PicoDet weights (either generation) to an
-    mmdet checkpoint.
+                    generation: Optional[str] = None,
+                    trust_pickle: bool = False) -> dict:
+    """Convert PaddleDetection PicoDet weights (either generation, any
+    format of :func:`load_picodet`) to an mmdet checkpoint.
 
     The converted weights are loaded into the model of ``config`` (or of
     the sizes read from the weights) first: keys or shapes that do not fit
     are an error that lists them.
 
     Args:
-        src (str): ``.pdparams`` path or URL.
+        src (str): Path or URL.
         dst (str): Output checkpoint.
         config (str, optional): An mmdet config whose ``model`` the weights
             must fit. None builds the model from the weights' sizes.
         num_classes (int, optional): Expected number of classes (checked
             against the weights). Defaults to None.
         generation (str, optional): ``'v2'`` or ``'legacy'``, checked
-            against the weights; None reads it from the keys.
+            against the weights; None reads it from the weights.
+        trust_pickle (bool): Unpickle ``.pdparams`` without restrictions.
 
     Returns:
         dict: The metadata written with the checkpoint.
     """
-    params = load_pdparams(src)
-    found = detect_generation(params)
-    if generation is not None and generation != found:
-        if generation not in GENERATIONS:
-            raise ValueError(f'generation must be one of {GENERATIONS}, '
-                             f'got {generation!r}')
-        raise ValueError(
-            f'{src!r} holds a {found} PicoDet, not a {generation} one '
-            f'(use --generation {found} and a {found} config)')
-    state_dict = paddle_picodet_to_mm(params)
-    scale, channels, num_convs, found_classes = infer_picodet_arch(state_dict)
-    if num_classes is not None and num_classes != found_classes:
-        raise ValueError(f'{src!r} has {found_classes} classes, not '
-                         f'{num_classes}')
-    if config is not None:
-        from mmengine.config import Config
-        model_cfg = Config.fromfile(config).model
-        model_cfg.backbone.init_cfg = None
-        expected = dict(v2='PicoHeadV2', legacy='PicoHead')[found]
-        head = model_cfg.get('bbox_head', {}).get('type')
-        if head != expected:
-            raise ValueError(
-                f'{src!r} holds a {found} PicoDet ({expected}) but {config} '
-                f'has a {head} head: pick a {found} PicoDet config')
-    else:
-        model_cfg = picodet_model_cfg(scale, channels, num_convs,
-                                      found_classes, found)
-    meta = dict(
-        src=src,
-        generation=found,
-        scale=float(scale),
-        channels=channels,
-        num_convs=num_convs,
-        num_classes=found_classes,
-        config=config or '',
-        converter='mm_pplcnet.converters.convert_picodet')
-    return check_and_save(
-        build_picodet(model_cfg), state_dict, src, dst, meta, False)
+    state_dict, meta, _ = load_picodet(src, config, num_classes, generation,
+                                       trust_pickle)
+    meta['converter'] = 'mm_pplcnet.converters.convert_picodet'
+    save_checkpoint(state_dict, dst, meta)
+    return meta
+
+
+def paddle_creation_order(name: str) -> tuple:
+    """Sort key of our PicoDet module names giving the order in which
+    PaddleDetection creates the layers (and numbers their automatic
+    parameter names).
+
+    It differs from our registration order in three places: the PAN
+    creates ``downsamples.i`` just before ``bottom_up_blocks.i``;
+    ``PicoFeat`` creates each level's ESE block after that level's tower;
+    ``PicoHeadV2`` creates per level the class conv, the box conv and the
+    alignment branch (``ppdet/modeling/necks/{csp_pan,lc_pan}.py``,
+    ``ppdet/modeling/heads/pico_head.py``).
+
+    Args:
+        name (str): One of our module names (``neck.downsamples.1...``).
+
+    Returns:
+        tuple: A key for a stable sort.
+    """
+    m = re.match(r'neck\.(downsamples|bottom_up_blocks)\.(\d+)\.', name)
+    if m:
+        return (1, 1, int(m[2]), int(m[1] == 'bottom_up_blocks'))
+    m = re.match(r'bbox_head\.conv_feat\.(towers|se)\.(\d+)\.', name)
+    if m:
+        return (2, int(m[2]), int(m[1] == 'se'))
+    m = re.match(
+        r'bbox_head\.(head_cls_list|head_reg_list|cls_align)\.'
+        r'(\d+)', name)
+    if m:
+        part = ('head_cls_list', 'head_reg_list', 'cls_align').index(m[1])
+        return (3, int(m[2]), part)
+    section = ('backbone.', 'neck.', 'bbox_head.')
+    return next(
+        (i, 0) for i, s in enumerate(section + ('', )) if name.startswith(s))

@@ -6,15 +6,17 @@ a ``PPLCNetClsHead``: ``backbone.conv1.*``, ``backbone.blocks{2-6}.*``,
 """
 import re
 from collections import OrderedDict
-from typing import Dict, Optional, Sequence
+from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
 
 from ..models.backbones.pplcnet import PPLCNet
 from ..models.layers import make_divisible
-from .common import (PADDLE_DROPOUT_P, build_mm_classifier, first_dims,
-                     match_variant, paddle_classifier_to_mm, paddle_scale_name)
+from .common import (PADDLE_DROPOUT_P, ClassifierFamily, build_mm_classifier,
+                     classifier_model_cfg, first_dims, load_paddle_classifier,
+                     match_variant, paddle_classifier_to_mm, paddle_scale_name,
+                     save_classifier)
 
 PUBLISHED_SCALES = (0.25, 0.35, 0.5, 0.75, 1.0, 1.5, 2.0, 2.5)
 PADDLE_URL = ('https://paddle-imagenet-models-name.bj.bcebos.com/dygraph/'
@@ -168,47 +170,130 @@ def build_classifier(scale: float,
         num_classes, last_conv_bias, head_channels)
 
 
+def pplcnet_model_cfg(scale: float,
+                      num_classes: int,
+                      last_conv_bias: bool = False) -> dict:
+    """The mmpretrain ``model`` config of our PP-LCNet classifier.
+
+    Args:
+        scale (float): Width multiplier.
+        num_classes (int): Number of classes.
+        last_conv_bias (bool): Bias in the head's 1x1 conv.
+
+    Returns:
+        dict: An ``ImageClassifier`` config.
+    """
+    return classifier_model_cfg(
+        dict(type='PPLCNet', scale=scale, out_indices=(4, )),
+        make_divisible(512 * scale), num_classes, last_conv_bias)
+
+
+PPLCNET_FAMILY = ClassifierFamily(
+    name='PP-LCNet',
+    to_mm=paddle_pplcnet_to_mm,
+    variants=PUBLISHED_SCALES,
+    build=build_classifier,
+    infer=infer_scale,
+    describe=lambda scale: dict(scale=float(scale)))
+
+
+def load_pplcnet(src: str,
+                 source: str = 'paddle',
+                 scale: Optional[float] = None,
+                 backbone_only: bool = False,
+                 trust_pickle: bool = False,
+                 config: Optional[str] = None) -> Tuple[dict, dict]:
+    """Read PP-LCNet weights of any supported format as our state dict.
+
+    Paddle sources: ``.pdparams`` (structured keys), inference models
+    (``.pdmodel`` or ``.json`` + ``.pdiparams``) and paddle2onnx exports
+    (automatic names, mapped by creation order), with any number of
+    classes or no head (``backbone_only``). timm sources: a state dict.
+
+    Args:
+        src (str): Path or URL.
+        source (str): 'paddle' or 'timm'. Defaults to 'paddle'.
+        scale (float, optional): Expected width multiplier; read from the
+            shapes when None.
+        backbone_only (bool): Accept head-less files (and the backbone of
+            a detector's ``.pdparams``).
+        trust_pickle (bool): Unpickle ``.pdparams`` without restrictions
+            (only for files you trust). Defaults to False.
+        config (str, optional): An mmpretrain config whose model the
+            weights must also fit (an error lists what does not).
+
+    Returns:
+        tuple: ``(state_dict, meta)``: our classifier's keys (only
+        ``backbone.*`` for head-less files) and ``source``, ``format``,
+        ``scale``, ``num_classes``, ``last_conv_bias`` (and ``classes``
+        when the file names them).
+    """
+    from ..utils import check_state_dict
+    from .common import check_classifier_config, load_torch_state_dict
+
+    if source == 'paddle':
+        state, meta = load_paddle_classifier(
+            src,
+            PPLCNET_FAMILY,
+            scale,
+            backbone_only,
+            trust_pickle,
+            config=config)
+        meta['last_conv_bias'] = False
+        return state, meta
+    if source != 'timm':
+        raise ValueError(f"source must be 'paddle' or 'timm', got "
+                         f'{source!r}')
+    state = timm_lcnet_to_mm(load_torch_state_dict(src))
+    scale = infer_scale(state) if scale is None else scale
+    num_classes = int(state['head.fc.weight'].shape[0])
+    bias = 'head.last_conv.bias' in state
+    check_state_dict(
+        build_classifier(scale, num_classes, last_conv_bias=bias), state,
+        f'converted {src!r}')
+    if config is not None:
+        check_classifier_config(state, src, config)
+    return state, dict(
+        source='timm',
+        src=src,
+        format='timm',
+        scale=float(scale),
+        num_classes=num_classes,
+        last_conv_bias=bias)
+
+
 def convert_pplcnet(source: str,
                     src: str,
                     dst: str,
                     backbone_only: bool = False,
-                    scale: Optional[float] = None) -> dict:
+                    scale: Optional[float] = None,
+                    trust_pickle: bool = False,
+                    config: Optional[str] = None) -> dict:
     """Convert PaddleClas or timm PP-LCNet weights to an mmpretrain file.
 
     The converted weights are loaded into the matching classifier first,
-    so keys or shapes that do not fit are an error that lists them.
+    so keys or shapes that do not fit are an error that lists them. A
+    full classifier also gets a config that fits it (class count, class
+    names, Paddle's preprocessing) beside ``dst`` (``.py``).
 
     Args:
         source (str): 'paddle' or 'timm'.
-        src (str): Input path or URL (``.pdparams`` for Paddle; a state
-            dict for timm).
+        src (str): Input path or URL (see :func:`load_pplcnet`).
         dst (str): Output checkpoint.
         backbone_only (bool): Write ``backbone.*`` keys only.
         scale (float, optional): Width multiplier; inferred from the widths
             when None.
+        trust_pickle (bool): See :func:`load_pplcnet`.
+        config (str, optional): See :func:`load_pplcnet`.
 
     Returns:
-        dict: The metadata written with the checkpoint.
+        dict: The metadata written with the checkpoint (``config``: the
+        config written, if any).
     """
-    from .common import check_and_save, load_pdparams, load_torch_state_dict
-
-    if source == 'paddle':
-        state_dict = paddle_pplcnet_to_mm(load_pdparams(src))
-    elif source == 'timm':
-        state_dict = timm_lcnet_to_mm(load_torch_state_dict(src))
-    else:
-        raise ValueError(f"source must be 'paddle' or 'timm', got "
-                         f'{source!r}')
-    if scale is None:
-        scale = infer_scale(state_dict)
-    num_classes = state_dict['head.fc.weight'].shape[0]
-    model = build_classifier(
-        scale, num_classes, last_conv_bias='head.last_conv.bias' in state_dict)
-    meta = dict(
-        source=source,
-        src=src,
-        scale=float(scale),
-        num_classes=int(num_classes),
-        last_conv_bias='head.last_conv.bias' in state_dict,
-        converter='mm_pplcnet.converters.convert_pplcnet')
-    return check_and_save(model, state_dict, src, dst, meta, backbone_only)
+    state, meta = load_pplcnet(src, source, scale, backbone_only, trust_pickle,
+                               config)
+    meta['converter'] = 'mm_pplcnet.converters.convert_pplcnet'
+    return save_classifier(
+        state, dst, meta, backbone_only, lambda: pplcnet_model_cfg(
+            meta['scale'], meta['num_classes'], meta['last_conv_bias']),
+        f'PP-LCNet x{meta["scale"]:g}')

@@ -61,16 +61,18 @@ def read_paddle_keys(path: str) -> list:
 
     The one place the scheme reads a Paddle file itself (to pick the
     converter of a local file); it uses the converters' reader, so it
-    reads every format they read.
+    reads every format they read (``.pdparams`` with the restricted
+    unpickler: nothing in the file runs; inference models; ONNX).
 
     Args:
         path (str): Local Paddle weights.
 
     Returns:
-        list[str]: The parameter names.
+        list[str]: The parameter names (structured or Paddle's automatic
+        ones, e.g. ``conv2d_0.w_0``).
     """
-    from ..converters import load_pdparams
-    return list(load_pdparams(path))
+    from ..converters import load_paddle_params
+    return list(load_paddle_params(path).params)
 
 
 def detect_family(keys) -> str:
@@ -86,7 +88,16 @@ def detect_family(keys) -> str:
     Raises:
         ValueError: The keys are none of those networks'.
     """
+    from ..converters.paddle_names import group_layers, is_automatic
     keys = list(keys)
+    if is_automatic(keys):
+        # automatic names: PaddleClas' MobileNetV3 uses the legacy
+        # BatchNorm (batch_norm_N); a PicoDet has far more convs than
+        # PP-LCNet's 32
+        if any(k.startswith('batch_norm_') for k in keys):
+            return 'mobilenet_v3'
+        convs = len(group_layers(dict.fromkeys(keys, 0))[0]['conv'])
+        return 'picodet' if convs > 40 else 'pplcnet'
     if any(k.startswith(('neck.', 'head.')) for k in keys):
         return 'picodet'
     if any(k.startswith('last_second_conv.') for k in keys):

@@ -248,7 +248,7 @@ def test_converter_tells_legacy_weights(pair, tmp_path):
 
 def test_converter_errors_are_clear(pair, tmp_path):
     src, dst = pair['src'], str(tmp_path / 'out.pth')
-    with pytest.raises(ValueError, match='holds a legacy PicoDet'):
+    with pytest.raises(SystemExit, match='error: .*holds a legacy PicoDet'):
         _run_converter(src, dst, '--generation', 'v2')
     with pytest.raises(SystemExit):  # argparse: only v2 / legacy
         with contextlib.redirect_stderr(io.StringIO()):

@@ -96,9 +96,9 @@ def test_modelhub_lists_our_classifiers():
     from mmpretrain.apis.model import ModelHub
     ours = sorted(m['Name'] for metafile, m in iter_models(INDEX)
                   if metafile_task(metafile) == CLASSIFICATION)
-    # 8 + 3 SSLD + toy PP-LCNet, 3 + 1 SSLD + toy PP-LCNetV2, 10
-    # MobileNetV3
-    assert len(ours) == 27
+    # 8 + 3 SSLD + toy + text-image orientation PP-LCNet, 3 + 1 SSLD + toy
+    # PP-LCNetV2, 10 MobileNetV3
+    assert len(ours) == 28
     listed = list_models('*pplcnet*') + list_models('paddle-mobilenet-v3*')
     assert sorted(listed) == ours
     meta = ModelHub.get('pplcnet-x1.0_3rdparty-ssld_in1k')

