@@ -3,13 +3,23 @@
 Importing the package registers the backbones in mmengine's root
 ``MODELS`` registry (visible from the mmdet, mmseg and mmpretrain scopes)
 and lets mmengine save and load its checkpoints safely on torch >= 2.6
-(see :mod:`mm_pplcnet.utils.safe_load`).
+(see :mod:`mm_pplcnet.utils.safe_load`). Without torch (a deployment-only
+install) it registers nothing: :class:`mm_pplcnet.deploy.Predictor` runs
+deploy folders with numpy, OpenCV and the runtime alone.
 """
-from .utils import safe_load as _safe_load
 from .version import __version__
 
-_safe_load.apply()
+try:
+    import torch as _torch  # noqa: F401
+except ImportError:
+    # a deployment-only install (numpy, OpenCV, ONNX Runtime / OpenVINO):
+    # only mm_pplcnet.deploy's Predictor works, nothing is registered
+    _torch = None
 
-from .models import *  # noqa: E402,F401,F403
+if _torch is not None:
+    from .utils import safe_load as _safe_load
+    _safe_load.apply()
+
+    from .models import *  # noqa: E402,F401,F403
 
 __all__ = ['__version__']

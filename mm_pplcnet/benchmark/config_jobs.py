@@ -115,12 +115,19 @@ def build_config_model(config: str, checkpoint: Optional[str] = None) -> tuple:
     """
     cfg, scope = load_config(config)
     registry = __import__(f'{scope}.registry', fromlist=['MODELS']).MODELS
+    if cfg.get('data_preprocessor') and scope == 'mmpretrain':
+        # mmpretrain keeps it at the top level; its runner and init_model
+        # hand it to the model
+        cfg.model.setdefault('data_preprocessor', cfg.data_preprocessor)
     model = registry.build(cfg.model)
     if checkpoint:
         load_pretrained_strict(model, checkpoint)
         return model.eval(), cfg, scope
     randomize_(model)
-    shape = config_input_shape(cfg)
+    try:
+        shape = config_input_shape(cfg)
+    except ValueError:  # a pipeline without a resize (toy classifier)
+        shape = (224, 224)
     # statistics of random images hardly depend on their size
     k = min(1.0, 512 / max(shape))
     hw = [max(32, int(round(s * k / 32)) * 32) for s in shape]
