@@ -39,6 +39,24 @@ def toy_cls(tmp_path_factory):
     return root
 
 
+@pytest.fixture(scope='session')
+def toy_coco(tmp_path_factory):
+    """The generated COCO-format detection set."""
+    from mm_pplcnet.datasets import make_toy_coco
+    root = tmp_path_factory.mktemp('toy_coco')
+    make_toy_coco(str(root))
+    return root
+
+
+@pytest.fixture(scope='session')
+def toy_cityscapes(tmp_path_factory):
+    """The generated Cityscapes-format street scenes."""
+    from mm_pplcnet.datasets import make_toy_cityscapes
+    root = tmp_path_factory.mktemp('toy_cityscapes')
+    make_toy_cityscapes(str(root))
+    return root
+
+
 # CI sets MM_PPLCNET_NO_SKIP=1: there every test dependency is installed, so
 # a skip (e.g. Paddle failing to import, which would silently drop every
 # parity test) is a failure.

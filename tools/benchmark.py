@@ -3,7 +3,7 @@
     # the default suite: 8 PP-LCNet + 10 MobileNetV3 classifiers, 224x224,
     # batch 1, every installed backend, the machine's physical cores
     python tools/benchmark.py
-    # the README's run: 1 and 2 threads
+    # the run of docs/benchmark.md: 1 and 2 threads
     python tools/benchmark.py --threads 1 2
     # a few models / backends
     python tools/benchmark.py --models PP-LCNet-1.0x small-1.25x \
@@ -26,6 +26,7 @@ from mm_pplcnet.benchmark import (BACKENDS, checks, config_jobs, default_jobs,
                                   format_checks, machine_info, physical_cores,
                                   report, run_benchmark)
 from mm_pplcnet.benchmark.profile import profile_missed_checks
+from mm_pplcnet.engine import run_cli
 
 
 def parse_args() -> argparse.Namespace:
@@ -135,4 +136,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

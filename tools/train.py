@@ -26,6 +26,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--load-from', help='checkpoint to initialize the weights from')
     parser.add_argument(
+        '--partial-load',
+        action='store_true',
+        help='let --load-from / Pretrained init_cfgs load only the weights '
+        'that fit (the others are listed in a warning) instead of failing')
+    parser.add_argument(
         '--amp', action='store_true', help='mixed precision (GPU)')
     parser.add_argument(
         '--auto-scale-lr',
@@ -45,7 +50,8 @@ def main() -> None:
         resume=args.resume,
         load_from=args.load_from,
         amp=args.amp,
-        auto_scale_lr=args.auto_scale_lr)
+        auto_scale_lr=args.auto_scale_lr,
+        partial_load=args.partial_load)
     runner.train()
 
 

@@ -2,6 +2,9 @@
 default_scope = 'mmpretrain'
 custom_imports = dict(
     imports=['mm_pplcnet.models.classification'], allow_failed_imports=False)
+# mm_pplcnet's Runner: strict loading, clear errors for damaged
+# checkpoints, SyncBN on CPU, the batch-1 check (mm_pplcnet/engine)
+runner_type = 'PPLCNetRunner'
 
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),

@@ -2,6 +2,9 @@
 # depend on the schedule: they are in configs/_base_/schedules/.
 default_scope = 'mmseg'
 custom_imports = dict(imports=['mm_pplcnet'], allow_failed_imports=False)
+# mm_pplcnet's Runner: strict loading, clear errors for damaged
+# checkpoints, SyncBN on CPU, the batch-1 check (mm_pplcnet/engine)
+runner_type = 'PPLCNetRunner'
 env_cfg = dict(
     cudnn_benchmark=True,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),

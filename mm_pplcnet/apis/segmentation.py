@@ -1,8 +1,9 @@
 """Semantic segmentation inference and a colour-coded mask overlay.
 
 Works for any mmseg config of ours (``default_scope='mmseg'``): the model
-is built without its pretrained ``init_cfg`` and loads a checkpoint, as
-mmseg's ``init_model`` does, with SyncBN turned into BN for one process.
+is built without its pretrained ``init_cfg``, as mmseg's ``init_model``
+does, and loads a checkpoint strictly (every key must fit), with SyncBN
+turned into BN for one process.
 """
 import os
 import os.path as osp
@@ -43,6 +44,9 @@ def init_segmentor(config: str,
     from mmengine.config import Config
     from mmengine.model import revert_sync_batchnorm
     from mmseg.apis import init_model
+
+    from ..utils.checkpoint import (load_state_dict_checked, read_checkpoint,
+                                    state_dict_with_prefix)
     for path, what in ((config, 'config'), (checkpoint, 'checkpoint')):
         if '://' not in path and not osp.isfile(path):
             raise FileNotFoundError(f'{what} file {path!r} does not exist')
@@ -52,12 +56,17 @@ def init_segmentor(config: str,
                          f'{cfg.get("default_scope")!r})')
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
-    model = init_model(cfg, checkpoint, device='cpu')
-    model = revert_sync_batchnorm(model).to(device).eval()
-    meta = getattr(model, 'dataset_meta', None) or {}
-    if not meta.get('palette'):
-        model.dataset_meta = cityscapes_meta()
-    return model
+    model = init_model(cfg, None, device='cpu')
+    # every key must fit (mmseg's init_model only warns): a checkpoint of
+    # another size or class count is an error that lists the keys
+    ckpt = read_checkpoint(checkpoint)
+    load_state_dict_checked(
+        model, state_dict_with_prefix(ckpt, None,
+                                      f'checkpoint {checkpoint!r}'),
+        f'checkpoint {checkpoint!r}')
+    meta = (ckpt.get('meta') or {}).get('dataset_meta') or {}
+    model.dataset_meta = meta if meta.get('palette') else cityscapes_meta()
+    return revert_sync_batchnorm(model).to(device).eval()
 
 
 def segment_image(model: nn.Module, image: Union[str,

@@ -10,9 +10,11 @@ from typing import Callable, Iterable, List, Optional
 import torch
 from mmengine.config import Config, DictAction  # noqa: F401 (re-export)
 from mmengine.registry import RUNNERS
-from mmengine.runner import Runner
+from mmengine.runner import Runner, find_latest_checkpoint
 
 import mm_pplcnet  # noqa: F401 (registers modules, checkpoint loading)
+from ..utils.checkpoint import CheckpointError, check_checkpoint_file
+from .pplcnet_runner import BatchSizeError, PPLCNetRunner
 
 TOY_HINT = ('no such folder: download the dataset, point the config at it '
             '(--cfg-options {key}.dataset.data_root=...), or generate a '
@@ -40,9 +42,11 @@ def add_common_args(parser) -> None:
 
 
 def run_cli(main: Callable[[], None]) -> None:
-    """Run a tool's ``main``: a missing file (config, checkpoint, data)
-    ends it with its message instead of a traceback, and a distributed
-    run shuts down cleanly.
+    """Run a tool's ``main``: a missing file (config, checkpoint, data), a
+    checkpoint that is damaged or does not fit the model, or a batch size
+    the model cannot train with ends it with its message instead of a
+    traceback, and a distributed run shuts down
+    cleanly.
 
     After a distributed run every process waits for the others, the
     process group is destroyed and the process exits at once: letting
@@ -55,7 +59,7 @@ def run_cli(main: Callable[[], None]) -> None:
     """
     try:
         main()
-    except FileNotFoundError as err:
+    except (FileNotFoundError, CheckpointError, BatchSizeError) as err:
         raise SystemExit(f'error: {err}')
     if torch.distributed.is_initialized():
         torch.distributed.barrier()
@@ -132,6 +136,16 @@ def _setup_cpu_distributed(cfg: Config) -> None:
     cfg.model_wrapper_cfg = wrapper
 
 
+def _check_checkpoint_before_run(cfg: Config) -> None:
+    """Refuse a damaged checkpoint (resume or load) before the Runner is
+    built, so that nothing (config dump, logs, checkpoints) is written."""
+    path = cfg.get('load_from')
+    if cfg.get('resume') and not path:
+        path = find_latest_checkpoint(cfg.work_dir)
+    if path and '://' not in str(path) and osp.isfile(path):
+        check_checkpoint_file(path)
+
+
 def build_runner(cfg: Config,
                  config_path: str,
                  work_dir: Optional[str] = None,
@@ -140,7 +154,8 @@ def build_runner(cfg: Config,
                  load_from: Optional[str] = None,
                  amp: bool = False,
                  auto_scale_lr: bool = False,
-                 mode: str = 'train') -> Runner:
+                 mode: str = 'train',
+                 partial_load: bool = False) -> Runner:
     """Build the Runner for training or testing.
 
     Args:
@@ -157,6 +172,10 @@ def build_runner(cfg: Config,
             ``cfg.auto_scale_lr.base_batch_size``.
         mode (str): 'train' or 'test'; decides which data folders must
             exist.
+        partial_load (bool): Let ``load_from`` and ``Pretrained``
+            init_cfgs load only what fits (the rest is listed in a
+            warning) instead of failing. Same as ``partial_load = True``
+            in the config.
 
     Returns:
         Runner: The runner.
@@ -171,6 +190,8 @@ def build_runner(cfg: Config,
                                 osp.splitext(osp.basename(config_path))[0])
     if load_from is not None:
         cfg.load_from = load_from
+    if partial_load:
+        cfg.partial_load = True
     if resume == 'auto':
         cfg.resume = True
         cfg.load_from = None
@@ -185,6 +206,7 @@ def build_runner(cfg: Config,
             cfg.load_from) and not osp.isfile(cfg.load_from):
         raise FileNotFoundError(f'load_from {cfg.load_from!r}: no such '
                                 'checkpoint file')
+    _check_checkpoint_before_run(cfg)
     if amp:
         if not torch.cuda.is_available():
             raise RuntimeError('--amp needs a CUDA GPU; this machine has '
@@ -208,4 +230,4 @@ def build_runner(cfg: Config,
     os.makedirs(cfg.work_dir, exist_ok=True)
     if 'runner_type' in cfg:
         return RUNNERS.build(cfg)
-    return Runner.from_cfg(cfg)
+    return PPLCNetRunner.from_cfg(cfg)

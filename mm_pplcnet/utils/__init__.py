@@ -1,7 +1,11 @@
-from .checkpoint import (check_state_dict, load_pretrained_strict,
-                         read_checkpoint, state_dict_with_prefix)
+from .checkpoint import (CheckpointError, CheckpointMismatchError,
+                         DamagedCheckpointError, check_checkpoint_file,
+                         check_state_dict, load_pretrained_strict,
+                         load_state_dict_checked, read_checkpoint,
+                         state_dict_with_prefix)
 
 __all__ = [
-    'check_state_dict', 'load_pretrained_strict', 'read_checkpoint',
-    'state_dict_with_prefix'
+    'CheckpointError', 'CheckpointMismatchError', 'DamagedCheckpointError',
+    'check_checkpoint_file', 'check_state_dict', 'load_pretrained_strict',
+    'load_state_dict_checked', 'read_checkpoint', 'state_dict_with_prefix'
 ]

@@ -30,6 +30,8 @@ import torch
 from mmengine.logging.history_buffer import HistoryBuffer
 from mmengine.runner.checkpoint import CheckpointLoader
 
+from .checkpoint import check_checkpoint_file, damaged_checkpoint_error
+
 TRUST_ENV = 'MM_PPLCNET_TRUST_CHECKPOINTS'
 _applied = False
 
@@ -64,17 +66,27 @@ def load_local_checkpoint(filename: str, map_location=None):
 
     Returns:
         object: The loaded object.
+
+    Raises:
+        FileNotFoundError: No such file.
+        DamagedCheckpointError: Empty, truncated or not a checkpoint (the
+            message names the previous checkpoint of the folder).
+        RuntimeError: Safe loading refuses a global it holds.
     """
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
         raise FileNotFoundError(f'checkpoint {filename!r} does not exist')
+    check_checkpoint_file(filename)
     try:
         return torch.load(
             filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as err:
-        reason = str(err).strip().splitlines()
-        reason = next((ln for ln in reason if 'Unsupported' in ln),
-                      reason[0] if reason else '')
+        lines = str(err).strip().splitlines()
+        reason = next((ln for ln in lines if 'Unsupported' in ln), None)
+        if reason is None:  # not a refused global: a damaged pickle
+            raise damaged_checkpoint_error(
+                filename,
+                f'torch.load: {lines[-1] if lines else err}') from err
         if os.environ.get(TRUST_ENV) == '1':
             warnings.warn(f'{filename}: safe loading failed ({reason}); '
                           f'{TRUST_ENV}=1, so loading it with '
@@ -88,6 +100,11 @@ def load_local_checkpoint(filename: str, map_location=None):
             'written by plain mmengine or another tool. If you trust the '
             f'file, set {TRUST_ENV}=1 to load it with weights_only=False.'
         ) from err
+    except Exception as err:  # noqa: BLE001 - any other failure: damaged
+        first = str(err).strip().splitlines()
+        raise damaged_checkpoint_error(
+            filename, f'torch.load: {type(err).__name__}' +
+            (f': {first[0]}' if first else '')) from err
 
 
 def apply() -> None:

@@ -78,7 +78,7 @@ def test_resume_from_explicit_checkpoint_and_missing_data(toy_cls, tmp_path):
 @pytest.mark.slow
 def test_two_process_cpu_training(toy_cls, tmp_path):
     work = tmp_path / 'dist'
-    # the README's launcher script itself (torchrun, gloo on CPU)
+    # docs/training.md's launcher script itself (torchrun, gloo on CPU)
     log = run_tool([
         'bash', TOOLS / 'dist_train.sh', TOY_CFG, 2, '--work-dir', work,
         '--cfg-options', *data_options(toy_cls), 'train_cfg.max_iters=4',

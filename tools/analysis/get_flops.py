@@ -10,6 +10,7 @@ import argparse
 
 from mm_pplcnet.benchmark import count_complexity
 from mm_pplcnet.deploy import build_export_model
+from mm_pplcnet.engine import run_cli
 
 
 def main() -> None:
@@ -28,4 +29,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

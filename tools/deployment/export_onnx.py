@@ -13,6 +13,7 @@ an error. Without a checkpoint the weights are random (for a dry run).
 import argparse
 
 from mm_pplcnet.deploy import build_export_model, export_and_check
+from mm_pplcnet.engine import run_cli
 
 
 def main() -> None:
@@ -37,4 +38,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

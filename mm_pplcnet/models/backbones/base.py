@@ -243,19 +243,76 @@ class PaddleBackbone(BaseModule):
                 f'{type(self).__name__} takes a batch of RGB images of '
                 f'shape (N, 3, H, W), got {tuple(x.shape)}')
 
+    @staticmethod
+    def _pretrained_to_init_cfg(
+        pretrained: Optional[str], init_cfg: Optional[Union[dict, List[dict]]]
+    ) -> Optional[Union[dict, List[dict]]]:
+        """Turn mmseg's model-level ``pretrained=`` (which mmseg's
+        ``EncoderDecoder`` hands to the backbone) into a ``Pretrained``
+        init_cfg.
+
+        Args:
+            pretrained (str, optional): Checkpoint of this backbone alone.
+            init_cfg (dict | list[dict], optional): The init_cfg given.
+
+        Returns:
+            dict | list[dict] | None: The init_cfg to use.
+
+        Raises:
+            ValueError: Both are given.
+        """
+        if pretrained is None:
+            return init_cfg
+        if init_cfg is not None:
+            raise ValueError(
+                'give the backbone either `pretrained` or `init_cfg`, not '
+                f'both (pretrained={pretrained!r}, init_cfg={init_cfg!r})')
+        if not isinstance(pretrained, str):
+            raise TypeError('pretrained must be a checkpoint path or URL, '
+                            f'got {type(pretrained).__name__}')
+        return dict(type='Pretrained', checkpoint=pretrained)
+
     def init_weights(self) -> None:
-        """Initialize weights; ``Pretrained`` init_cfg loads strictly."""
-        cfg = self.init_cfg
-        if isinstance(cfg, dict) and cfg.get('type') == 'Pretrained':
-            load_pretrained_strict(
-                self,
-                cfg['checkpoint'],
-                prefix=cfg.get('prefix'),
-                map_location=cfg.get('map_location', 'cpu'),
-                skip=self._unused_pretrained_keys())
-            self._is_init = True
+        """Initialize weights; a ``Pretrained`` init_cfg loads strictly.
+
+        ``init_cfg`` may be a dict or a list; its ``Pretrained`` entry (at
+        most one) loads after the others, with every key required to fit
+        unless it says ``strict=False`` (then what fits is loaded and the
+        rest is listed in a warning).
+
+        Raises:
+            ValueError: More than one ``Pretrained`` entry.
+            CheckpointMismatchError: The checkpoint does not fit.
+        """
+        cfgs = self.init_cfg if isinstance(self.init_cfg,
+                                           list) else [self.init_cfg]
+        pretrained = [
+            c for c in cfgs
+            if isinstance(c, dict) and c.get('type') == 'Pretrained'
+        ]
+        if not pretrained:
+            super().init_weights()
             return
-        super().init_weights()
+        if len(pretrained) > 1:
+            raise ValueError(
+                f'{type(self).__name__}: init_cfg has {len(pretrained)} '
+                'Pretrained entries; give one checkpoint')
+        others = [c for c in cfgs if c is not pretrained[0]]
+        if others:
+            original, self.init_cfg = self.init_cfg, others
+            try:
+                super().init_weights()
+            finally:
+                self.init_cfg = original
+        cfg = pretrained[0]
+        load_pretrained_strict(
+            self,
+            cfg['checkpoint'],
+            prefix=cfg.get('prefix'),
+            map_location=cfg.get('map_location', 'cpu'),
+            skip=self._unused_pretrained_keys(),
+            strict=cfg.get('strict', True))
+        self._is_init = True
 
     def _unused_pretrained_keys(self) -> Sequence[str]:
         """Prefixes of pretrained keys this configuration does not use."""

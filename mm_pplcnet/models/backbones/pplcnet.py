@@ -77,7 +77,11 @@ class PPLCNet(PaddleBackbone):
         init_cfg (dict | list[dict], optional): Initialization config.
             ``dict(type='Pretrained', checkpoint=..., prefix=...)`` loads
             weights and raises an error listing the keys unless they match
-            the network exactly.
+            the network exactly; ``strict=False`` in it loads what fits
+            and lists the rest in a warning.
+        pretrained (str, optional): mmseg's model-level ``pretrained``
+            (checkpoint of the backbone alone), the same as
+            ``init_cfg=dict(type='Pretrained', checkpoint=pretrained)``.
     """
 
     # [kernel_size, out_channels, stride, use_se] per block, before scaling;
@@ -110,8 +114,10 @@ class PPLCNet(PaddleBackbone):
                  act_cfg: dict = dict(type='HSwish'),
                  norm_eval: bool = False,
                  with_cp: bool = False,
-                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
-        super().__init__(init_cfg=init_cfg)
+                 init_cfg: Optional[Union[dict, List[dict]]] = None,
+                 pretrained: Optional[str] = None) -> None:
+        super().__init__(
+            init_cfg=self._pretrained_to_init_cfg(pretrained, init_cfg))
         self._setup(scale, arch, out_indices, frozen_stages, strides,
                     dilations, norm_eval, with_cp)
         if not is_positive_int(stem_channels):

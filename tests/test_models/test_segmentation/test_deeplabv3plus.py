@@ -36,14 +36,6 @@ def one_thread():
     torch.set_num_threads(threads)
 
 
-@pytest.fixture(scope='module')
-def toy_cityscapes(tmp_path_factory):
-    from mm_pplcnet.datasets import make_toy_cityscapes
-    root = tmp_path_factory.mktemp('toy_cityscapes')
-    make_toy_cityscapes(str(root))
-    return root
-
-
 def load(name):
     return Config.fromfile(str(SEG / name))
 
