@@ -230,7 +230,8 @@ class PredictForward(nn.Module):
 def config_jobs(config: str,
                 shape: Optional[Sequence[int]] = None,
                 checkpoint: Optional[str] = None,
-                batch: int = 1) -> List[Job]:
+                batch: int = 1,
+                image: Optional[str] = None) -> List[Job]:
     """Jobs for one config: the network, and with post-processing.
 
     Args:
@@ -238,6 +239,9 @@ def config_jobs(config: str,
         shape (Sequence[int], optional): (H, W); the test size by default.
         checkpoint (str, optional): Weights to load (random otherwise).
         batch (int): Batch size. Defaults to 1.
+        image (str, optional): Image file of the end-to-end rows
+            (``predictor-*``, ``rapid-layout``); a rendered 1216 x 1600
+            page by default.
 
     Returns:
         list[Job]: One or two jobs.
@@ -248,7 +252,11 @@ def config_jobs(config: str,
     family = str(cfg.model.get('backbone', {}).get('type', scope))
 
     def build() -> nn.Module:
-        return build_config_model(config, checkpoint)[0]
+        from .deploy_backends import benchmark_image
+        model, cfg, scope = build_config_model(config, checkpoint)
+        # what the end-to-end backends write a deploy folder from
+        model.deploy_source = (cfg, scope, benchmark_image(image))
+        return model
 
     input_shape = (batch, 3, *hw)
     jobs = [

@@ -143,7 +143,6 @@ def orientation_study(onnx_path: str,
             rows.append(
                 dict(
                     variant=name,
-                    images=len(x),
                     accuracy=float(
                         np.mean(np.asarray(TURNS)[probs.argmax(1)] == truth)),
                     **agreement('classification', ref[backend], res)))
