@@ -156,7 +156,10 @@ def _mnv3_job(arch: str, scale: float) -> Job:
 
 
 def default_jobs(models: Optional[Sequence[str]] = None) -> List[Job]:
-    """The 18 classifiers, or those whose name contains one of ``models``.
+    """The 18 classifiers, or those whose name contains one of ``models``
+    (and then also the PicoDet networks of
+    :mod:`mm_pplcnet.benchmark.detector_jobs` that match, e.g.
+    ``PicoDet-S-416``).
 
     Args:
         models (Sequence[str], optional): Name filters, e.g.
@@ -170,7 +173,10 @@ def default_jobs(models: Optional[Sequence[str]] = None) -> List[Job]:
         _mnv3_job(arch, s) for arch in ('small', 'large') for s in MNV3_SCALES
     ]
     if models:
+        from .detector_jobs import picodet_jobs
         jobs = [j for j in jobs if any(m in j.name for m in models)]
+        # PicoDet networks with their Paddle rows: only when asked for
+        jobs += picodet_jobs(models)
         if not jobs:
             raise ValueError(f'no default model matches {list(models)}; '
                              f'names look like {TOP1_NAMES[:3]}')
@@ -234,6 +240,20 @@ def checks(rows: Sequence[Row], threads: Sequence[int]) -> List[dict]:
                     value=round(ratio, 3),
                     target=f'<= {INT8_RATIO_MAX}',
                     passed=ratio <= INT8_RATIO_MAX))
+        from .detector_jobs import PICODET_RATIO_MAX, PICODET_RATIO_MODEL
+        det = fastest(rows, PICODET_RATIO_MODEL, n)
+        det_ref = find(rows, PICODET_RATIO_MODEL, 'paddle-inference', n)
+        if det and det_ref:
+            ratio = det.median_ms / det_ref.median_ms
+            out.append(
+                dict(
+                    check=f'{PICODET_RATIO_MODEL} network: fastest ours '
+                    f'({det.backend}) / Paddle Inference MKLDNN',
+                    backend=det.backend,
+                    threads=n,
+                    value=round(ratio, 3),
+                    target=f'<= {PICODET_RATIO_MAX}',
+                    passed=ratio <= PICODET_RATIO_MAX))
         ours = fastest(rows, PADDLE_RATIO_MODEL, n,
                        ('paddle-inference', ) + INT8_BACKENDS)
         if ours and ref:

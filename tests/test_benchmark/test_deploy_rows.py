@@ -73,3 +73,20 @@ def test_isa_flags_in_report(tmp_path):
     assert 'CPU ISA:' in out and '; ISA:' in out
     meta = json.loads((tmp_path / 'benchmark.json').read_text())['meta']
     assert meta['isa'] == flags
+
+
+def test_picodet_paddle_inference_row():
+    """paddledet's PicoDet on Paddle Inference (MKLDNN), its nearest
+    upsample written as reshape + tile, equals ours with its weights."""
+    from mm_pplcnet.benchmark.detector_jobs import picodet_job
+    from mm_pplcnet.benchmark.zoo import checks, default_jobs
+    assert [j.name for j in default_jobs(['PicoDet-S'])] == ['PicoDet-S-416']
+    rows = _run([picodet_job('PicoDet-XS-416', 96)],
+                ['eager', 'paddle-inference'])
+    for r in rows:
+        assert r.error is None, r.error
+    assert rows[1].max_abs_diff < 1e-3 and rows[1].info['mkldnn'] == 'on'
+    for r in rows:
+        r.model = 'PicoDet-S-416'
+    (check, ) = [c for c in checks(rows, [1]) if 'PicoDet' in c['check']]
+    assert check['backend'] == 'eager' and check['target'] == '<= 0.7'
