@@ -66,12 +66,23 @@ class TorchCompileBackend(Backend):
 
 
 class _Int8Backend(Backend):
-    """Export, quantize with the deploy policy, open in a runtime."""
+    """Export, quantize with the deploy policy, open in the runtime."""
     exact = False
     requires = 'onnxruntime'
     runtime = 'onnxruntime'
 
-    def _quantize(self, model, example) -> str:
+    def prepare(self, model, example):
+        """Quantize as ``deploy.py --int8`` does and open the runtime
+        (ONNX Runtime CPU session, or OpenVINO with the latency hint).
+
+        Args:
+            model (nn.Module): The model, in eval mode.
+            example (torch.Tensor): Example input (static shape).
+
+        Returns:
+            Callable: ``run(x: np.ndarray) -> np.ndarray``.
+        """
+        from ..deploy.predictor import _OpenVINOSession, _OrtSession
         from ..deploy.quantize import (float_convs, prepare_onnx,
                                        quantize_onnxruntime, quantize_openvino)
         self._tmp = tempfile.TemporaryDirectory()
@@ -89,29 +100,19 @@ class _Int8Backend(Backend):
             quantized_convs=str(len(layers['quantized'])),
             float_convs=str(len(keep)))
         if self.runtime == 'onnxruntime':
-            return quantize_onnxruntime(prepared, osp.join(tmp, 'int8.onnx'),
+            path = quantize_onnxruntime(prepared, osp.join(tmp, 'int8.onnx'),
                                         calib, keep)
-        return quantize_openvino(prepared, osp.join(tmp, 'int8.xml'), calib,
-                                 keep)
+            session = _OrtSession(path, self.threads)
+        else:
+            path = quantize_openvino(prepared, osp.join(tmp, 'int8.xml'),
+                                     calib, keep)
+            session = _OpenVINOSession(path, self.threads)
+        return lambda x: session(x)[0]
 
 
 class OnnxRuntimeInt8Backend(_Int8Backend):
     """ONNX Runtime on the static QDQ INT8 graph."""
     name = 'onnxruntime-int8'
-
-    def prepare(self, model, example):
-        """Quantize and open an ONNX Runtime CPU session.
-
-        Args:
-            model (nn.Module): The model, in eval mode.
-            example (torch.Tensor): Example input (static shape).
-
-        Returns:
-            Callable: ``run(x: np.ndarray) -> np.ndarray``.
-        """
-        from ..deploy.predictor import _OrtSession
-        session = _OrtSession(self._quantize(model, example), self.threads)
-        return lambda x: session(x)[0]
 
 
 class OpenVINOInt8Backend(_Int8Backend):
@@ -119,21 +120,6 @@ class OpenVINOInt8Backend(_Int8Backend):
     name = 'openvino-int8'
     requires = 'nncf'
     runtime = 'openvino'
-
-    def prepare(self, model, example):
-        """Quantize with NNCF and compile for the CPU (latency hint).
-
-        Args:
-            model (nn.Module): The model, in eval mode.
-            example (torch.Tensor): Example input (static shape).
-
-        Returns:
-            Callable: ``run(x: np.ndarray) -> np.ndarray``.
-        """
-        from ..deploy.predictor import _OpenVINOSession
-        session = _OpenVINOSession(
-            self._quantize(model, example), self.threads)
-        return lambda x: session(x)[0]
 
 
 def benchmark_image(path: Optional[str] = None) -> str:

@@ -204,69 +204,60 @@ def checks(rows: Sequence[Row], threads: Sequence[int]) -> List[dict]:
         list[dict]: One dict per check: ``check``, ``backend``,
         ``threads``, ``value`` (the ratio), ``target`` and ``passed``.
     """
+    from .detector_jobs import PICODET_RATIO_MAX, PICODET_RATIO_MODEL
     from .report import fastest, find
     out: List[dict] = []
+
+    def ratio_check(check: str,
+                    row,
+                    ref,
+                    n: int,
+                    limit: float,
+                    target: str = '') -> None:
+        """Append the check ``row / ref <= limit`` when both were timed."""
+        if row and ref:
+            ratio = row.median_ms / ref.median_ms
+            out.append(
+                dict(
+                    check=check,
+                    backend=row.backend,
+                    threads=n,
+                    value=round(ratio, 3),
+                    target=target or f'<= {limit}',
+                    passed=ratio <= limit))
+
     backends = sorted({r.backend for r in rows if r.times_ms})
     for n in threads:
         # the LCNet / MobileNetV3 targets are set at 1 thread
         for lcnet, mnv3, limit, paper in (PAIRS if n == 1 else ()):
             for backend in backends:
-                a, b = find(rows, lcnet, backend,
-                            n), find(rows, mnv3, backend, n)
-                if a and b:
-                    ratio = a.median_ms / b.median_ms
-                    out.append(
-                        dict(
-                            check=f'{lcnet} / {mnv3} latency',
-                            backend=backend,
-                            threads=n,
-                            value=round(ratio, 3),
-                            target=f'<= {limit} (paper {paper})',
-                            passed=ratio <= limit))
+                ratio_check(f'{lcnet} / {mnv3} latency',
+                            find(rows, lcnet, backend, n),
+                            find(rows, mnv3, backend, n), n, limit,
+                            f'<= {limit} (paper {paper})')
         ref = find(rows, PADDLE_RATIO_MODEL, 'paddle-inference', n)
         int8 = [
             r for r in (find(rows, PADDLE_RATIO_MODEL, b, n)
                         for b in INT8_BACKENDS) if r
         ]
-        if n == 1 and ref and int8:
+        if n == 1 and int8:
             best = min(int8, key=lambda r: r.median_ms)
-            ratio = best.median_ms / ref.median_ms
-            out.append(
-                dict(
-                    check=f'{PADDLE_RATIO_MODEL}: fastest INT8 '
-                    f'({best.backend}) / Paddle Inference MKLDNN FP32',
-                    backend=best.backend,
-                    threads=n,
-                    value=round(ratio, 3),
-                    target=f'<= {INT8_RATIO_MAX}',
-                    passed=ratio <= INT8_RATIO_MAX))
-        from .detector_jobs import PICODET_RATIO_MAX, PICODET_RATIO_MODEL
+            ratio_check(
+                f'{PADDLE_RATIO_MODEL}: fastest INT8 ({best.backend}) / '
+                'Paddle Inference MKLDNN FP32', best, ref, n, INT8_RATIO_MAX)
         det = fastest(rows, PICODET_RATIO_MODEL, n)
-        det_ref = find(rows, PICODET_RATIO_MODEL, 'paddle-inference', n)
-        if det and det_ref:
-            ratio = det.median_ms / det_ref.median_ms
-            out.append(
-                dict(
-                    check=f'{PICODET_RATIO_MODEL} network: fastest ours '
-                    f'({det.backend}) / Paddle Inference MKLDNN',
-                    backend=det.backend,
-                    threads=n,
-                    value=round(ratio, 3),
-                    target=f'<= {PICODET_RATIO_MAX}',
-                    passed=ratio <= PICODET_RATIO_MAX))
+        if det:
+            ratio_check(
+                f'{PICODET_RATIO_MODEL} network: fastest ours '
+                f'({det.backend}) / Paddle Inference MKLDNN', det,
+                find(rows, PICODET_RATIO_MODEL, 'paddle-inference', n), n,
+                PICODET_RATIO_MAX)
         ours = fastest(rows, PADDLE_RATIO_MODEL, n,
                        ('paddle-inference', ) + INT8_BACKENDS)
-        if ours and ref:
-            ratio = ours.median_ms / ref.median_ms
-            out.append(
-                dict(
-                    check=f'{PADDLE_RATIO_MODEL}: fastest ours '
-                    f'({ours.backend}) / Paddle Inference MKLDNN',
-                    backend=ours.backend,
-                    threads=n,
-                    value=round(ratio, 3),
-                    target=f'<= {PADDLE_RATIO_MAX}',
-                    passed=ratio <= PADDLE_RATIO_MAX))
+        if ours:
+            ratio_check(
+                f'{PADDLE_RATIO_MODEL}: fastest ours ({ours.backend}) / '
+                'Paddle Inference MKLDNN', ours, ref, n, PADDLE_RATIO_MAX)
     return out
 
 
