@@ -413,6 +413,62 @@ def agreement(task: str,
         miou_vs_fp32=float(np.mean(ious)))
 
 
+def dataset_metric(cfg, scope: str, results: Sequence[Dict]) -> Dict:
+    """The config's test metric (mmdet ``CocoMetric``, mmseg
+    ``IoUMetric``, mmpretrain ``Accuracy``) of Predictor results on its
+    whole test dataset.
+
+    Args:
+        cfg (Config): The config (registries set up).
+        scope (str): Its scope.
+        results (Sequence[dict]): Predictor results, one per dataset image
+            in the dataset's order.
+
+    Returns:
+        dict: The metric's output (e.g. ``coco/bbox_mAP``, ``mIoU``).
+    """
+    import torch
+    registry = __import__(
+        f'{scope}.registry', fromlist=['DATASETS', 'METRICS'])
+    dataset = registry.DATASETS.build(cfg.test_dataloader.dataset)
+    evaluator = cfg.test_evaluator
+    evaluator = evaluator[0] if isinstance(evaluator, list) else evaluator
+    metric = registry.METRICS.build(evaluator)
+    metric.dataset_meta = dataset.metainfo
+    if len(results) != len(dataset):
+        raise ValueError(f'{len(results)} results for {len(dataset)} '
+                         'dataset images')
+    for i, res in enumerate(results):
+        info = dataset.get_data_info(i)
+        if scope == 'mmdet':
+            sample = dict(
+                img_id=info['img_id'],
+                ori_shape=(info['height'], info['width']),
+                instances=info.get('instances', []),
+                pred_instances={
+                    k: torch.from_numpy(res[v])
+                    for k, v in (('bboxes', 'boxes'), ('scores', 'scores'),
+                                 ('labels', 'labels'))
+                })
+        elif scope == 'mmseg':
+            import cv2
+            gt = cv2.imread(info['seg_map_path'], cv2.IMREAD_UNCHANGED)
+            sample = dict(
+                pred_sem_seg=dict(data=torch.from_numpy(res['label_map'])),
+                gt_sem_seg=dict(data=torch.from_numpy(gt.astype(np.int64))))
+        else:
+            sample = dict(
+                pred_score=torch.from_numpy(res['scores']),
+                pred_label=torch.tensor([res['label']]),
+                gt_label=torch.tensor([int(info['gt_label'])]))
+        metric.process({}, [sample])
+    return {
+        k: float(v)
+        for k, v in metric.evaluate(len(results)).items()
+        if isinstance(v, (int, float))
+    }
+
+
 def quantize_folder(out: str,
                     model,
                     cfg,
@@ -496,6 +552,20 @@ def quantize_folder(out: str,
         quantized_convs=len(layers['quantized']),
         float_convs=len(float_nodes),
         agreement_with_fp32=agreement(spec['task'], fp32, int8))
+    if calib_dataset:
+        # both precisions on the whole test set, with its ground truth
+        # (calibration images included: say so in the report)
+        images = [read_image(p) for p in paths]
+        int8_all = Predictor(out).predict(images)
+        with tempfile.TemporaryDirectory() as tmp:
+            from .builder import write_deploy_folder
+            write_deploy_folder(model, cfg, scope, tmp, backend)
+            fp32_all = Predictor(tmp).predict(images)
+        report['dataset_metric'] = dict(
+            images=len(images),
+            includes_calibration_images=True,
+            fp32=dataset_metric(cfg, scope, fp32_all),
+            int8=dataset_metric(cfg, scope, int8_all))
     with open(osp.join(out, REPORT), 'w') as f:
         json.dump(report, f, indent=2)
     log(f'INT8 against FP32: {report["agreement_with_fp32"]}')

@@ -10,6 +10,14 @@ from mm_pplcnet.benchmark import BACKENDS, config_jobs, report, run_benchmark
 from mm_pplcnet.benchmark.runner import isa_flags
 
 
+@pytest.fixture(autouse=True)
+def mmpretrain_scope():
+    """The tiny classifier jobs build in mmpretrain's scope, whatever an
+    earlier test (a detector config) left as the default scope."""
+    from mmengine.registry import init_default_scope
+    init_default_scope('mmpretrain')
+
+
 def _run(jobs, names):
     return run_benchmark(
         jobs,
