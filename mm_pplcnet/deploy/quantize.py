@@ -465,7 +465,7 @@ def dataset_metric(cfg, scope: str, results: Sequence[Dict]) -> Dict:
     return {
         k: float(v)
         for k, v in metric.evaluate(len(results)).items()
-        if isinstance(v, (int, float))
+        if isinstance(v, (int, float, np.number))
     }
 
 

@@ -110,3 +110,26 @@ def test_split_and_agreement():
     b[0, 0] = 1
     seg = agreement('segmentation', [dict(label_map=a)], [dict(label_map=b)])
     assert seg['pixel_agreement'] == 15 / 16
+
+
+@pytest.mark.slow
+def test_int8_calibrates_on_the_config_dataset(tmp_path):
+    """--calib-dataset: calibration from the config's test set and its
+    metric (COCO mAP) for FP32 and INT8 in the report."""
+    from mm_pplcnet.datasets import make_toy_coco
+    make_toy_coco(str(tmp_path / 'data' / 'toy_coco'))
+    (tmp_path / 'configs').symlink_to(CONFIGS)
+    run_tool([
+        TOOLS / 'deployment' / 'deploy.py', 'configs/picodet/' + DET.name,
+        '--out', 'int8', '--int8', '--calib-dataset', '--calib-size', '4',
+        '--no-check'
+    ],
+             cwd=tmp_path,
+             env=dict(PYTHONPATH=str(REPO)))
+    report = json.loads((tmp_path / 'int8' / 'int8_report.json').read_text())
+    assert report['calibration'] == dict(
+        source='config test dataset', images=4)
+    metric = report['dataset_metric']
+    assert metric['images'] == 24
+    for precision in ('fp32', 'int8'):
+        assert 0 <= metric[precision]['coco/bbox_mAP'] <= 1
