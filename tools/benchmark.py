@@ -43,6 +43,11 @@ def parse_args() -> argparse.Namespace:
         help='image file of the end-to-end rows of --config (predictor-*, '
         'rapid-layout); default: a rendered 1216x1600 page')
     parser.add_argument(
+        '--score-thr',
+        type=float,
+        help='score threshold of the end-to-end detection rows (default: '
+        "the config's test score_thr; rapid_layout uses 0.5)")
+    parser.add_argument(
         '--shape',
         nargs=2,
         type=int,
@@ -98,7 +103,7 @@ def main() -> None:
         jobs = []
         for cfg in args.config:
             jobs += config_jobs(cfg, args.shape, args.checkpoint, args.batch,
-                                args.image)
+                                args.image, args.score_thr)
         backends = [b for b in backends if b != 'paddle-inference']
     else:
         jobs = default_jobs(args.models)

@@ -231,7 +231,8 @@ def config_jobs(config: str,
                 shape: Optional[Sequence[int]] = None,
                 checkpoint: Optional[str] = None,
                 batch: int = 1,
-                image: Optional[str] = None) -> List[Job]:
+                image: Optional[str] = None,
+                score_thr: Optional[float] = None) -> List[Job]:
     """Jobs for one config: the network, and with post-processing.
 
     Args:
@@ -242,6 +243,8 @@ def config_jobs(config: str,
         image (str, optional): Image file of the end-to-end rows
             (``predictor-*``, ``rapid-layout``); a rendered 1216 x 1600
             page by default.
+        score_thr (float, optional): Score threshold of the end-to-end
+            detection rows (default: the config's).
 
     Returns:
         list[Job]: One or two jobs.
@@ -255,7 +258,7 @@ def config_jobs(config: str,
         from .deploy_backends import benchmark_image
         model, cfg, scope = build_config_model(config, checkpoint)
         # what the end-to-end backends write a deploy folder from
-        model.deploy_source = (cfg, scope, benchmark_image(image))
+        model.deploy_source = (cfg, scope, benchmark_image(image), score_thr)
         return model
 
     input_shape = (batch, 3, *hw)

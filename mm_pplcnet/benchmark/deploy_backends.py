@@ -171,7 +171,7 @@ class _PredictorBackend(Backend):
         source = getattr(inner, 'deploy_source', None)
         if source is None:
             raise ValueError('end-to-end rows need a --config job')
-        cfg, scope, image = source
+        cfg, scope, image, score_thr = source
         self._tmp = tempfile.TemporaryDirectory()
         folder = osp.join(self._tmp.name, 'deploy')
         spec = write_deploy_folder(inner, cfg, scope, folder, self.runtime)
@@ -186,8 +186,14 @@ class _PredictorBackend(Backend):
                 calib=osp.dirname(image),
                 calib_size=1,
                 log=lambda *_: None)
-        predictor = Predictor(folder, threads=self.threads)
-        self.info = dict(image=image, precision=spec['model']['precision'])
+        predictor = Predictor(
+            folder,
+            threads=self.threads,
+            score_thr=score_thr if spec['task'] == 'detection' else None)
+        self.info = dict(
+            image=image,
+            precision=spec['model']['precision'],
+            score_thr=str(predictor.spec['postprocess'].get('score_thr')))
 
         def run(x: np.ndarray) -> np.ndarray:
             """Predict the image file; a summary array."""

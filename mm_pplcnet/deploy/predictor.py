@@ -169,6 +169,9 @@ class Predictor:
             runtime's choice).
         verify (bool): Check the model files' SHA-256 against
             ``deploy.json``. Defaults to True.
+        score_thr (float, optional): Detection folders: keep boxes above
+            this score instead of the config's test ``score_thr`` (e.g. 0.5
+            for layout regions; fewer candidates also make NMS cheaper).
 
     Raises:
         FileNotFoundError: A file of the folder is missing.
@@ -179,9 +182,15 @@ class Predictor:
     def __init__(self,
                  folder: str,
                  threads: Optional[int] = None,
-                 verify: bool = True) -> None:
+                 verify: bool = True,
+                 score_thr: Optional[float] = None) -> None:
         self.folder = folder
         self.spec = read_deploy_json(folder, verify)
+        if score_thr is not None:
+            if self.spec['task'] != 'detection':
+                raise ValueError('score_thr applies to detection folders, '
+                                 f'{folder!r} is {self.spec["task"]}')
+            self.spec['postprocess']['score_thr'] = float(score_thr)
         self.task = self.spec['task']
         self.backend = self.spec['backend']
         self.classes = list(self.spec.get('classes') or [])

@@ -217,3 +217,14 @@ def test_detect_matches_mmcv_batched_nms():
     assert len(
         batched_nms(np.zeros((0, 4), 'f4'), np.zeros(0), np.zeros(0),
                     0.5)) == 0
+
+
+def test_score_threshold_override(folders):
+    folder = folders('picodet', 'onnxruntime')
+    image = example_images(1, seed=4)[0]
+    every = Predictor(folder)(image)
+    high = Predictor(folder, score_thr=0.5)(image)
+    assert (high['scores'] > 0.5).all()
+    assert len(high['scores']) == (every['scores'] > 0.5).sum()
+    with pytest.raises(ValueError, match='score_thr applies to detection'):
+        Predictor(folders('classifier', 'onnxruntime'), score_thr=0.5)
