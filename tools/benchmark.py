@@ -1,7 +1,8 @@
 """CPU latency benchmark: PP-LCNet against MobileNetV3 (and Paddle).
 
-    # the default suite: 8 PP-LCNet + 10 MobileNetV3 classifiers, 224x224,
-    # batch 1, every installed backend, the machine's physical cores
+    # the default suite: 8 PP-LCNet + 3 PP-LCNetV2 (folded) + 10
+    # MobileNetV3 classifiers, 224x224, batch 1, every installed backend,
+    # the machine's physical cores
     python tools/benchmark.py
     # the run of docs/benchmark.md: 1 and 2 threads
     python tools/benchmark.py --threads 1 2
@@ -12,9 +13,10 @@
     python tools/benchmark.py \
         --config configs/pplcnet/pplcnet-x1.0_4xb512_in1k.py
 
-Writes benchmark.{json,csv,txt} and benchmark.png (top-1 against latency)
-to --out-dir. Every backend's outputs are checked against PyTorch eager
-before it is timed; timing rounds are interleaved across all rows.
+Writes benchmark.{json,csv,txt}, benchmark.png (top-1 against latency)
+and benchmark.md (median ms, one column per backend) to --out-dir.
+Every backend's outputs are checked against PyTorch eager before it is
+timed; timing rounds are interleaved across all rows.
 """
 import argparse
 import os
@@ -144,7 +146,11 @@ def main() -> None:
         f.write(text)
     report.write_json(rows, out + '.json', meta, results)
     report.write_csv(rows, out + '.csv')
-    written = [out + '.json', out + '.csv', out + '.txt']
+    with open(out + '.md', 'w') as f:
+        f.write('\n\n'.join(f'Median latency, {n} thread(s) (ms):\n\n'
+                            + report.latency_markdown(rows, n)
+                            for n in threads) + '\n')
+    written = [out + '.json', out + '.csv', out + '.txt', out + '.md']
     for n in threads:
         png = f'{out}.png' if len(threads) == 1 else f'{out}_{n}thr.png'
         if report.plot(rows, png, n, command):

@@ -19,7 +19,7 @@ import importlib.util
 import os.path as osp
 import tempfile
 import time
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -146,8 +146,22 @@ class EagerBackend(Backend):
 
 
 class TorchTunedBackend(Backend):
-    """The fastest measured of several PyTorch CPU inference set-ups."""
+    """The fastest measured of several PyTorch CPU inference set-ups.
+
+    Args:
+        threads (int): Number of CPU threads.
+        setups (Sequence[str], optional): Try only these set-ups (names of
+            :meth:`candidates`); None tries all. Defaults to None.
+    """
     name = 'torch-tuned'
+
+    def __init__(self,
+                 threads: int,
+                 setups: Optional[Sequence[str]] = None) -> None:
+        super().__init__(threads)
+        self.setups = setups
+        #: the chosen module (set by :meth:`prepare`), for profilers
+        self.module: Optional[Callable] = None
 
     def candidates(
         self, model: nn.Module, example: torch.Tensor
@@ -216,7 +230,14 @@ class TorchTunedBackend(Backend):
         timings = {}
         best = None
         failed = {}
-        for name, build in self.candidates(model, example).items():
+        candidates = self.candidates(model, example)
+        unknown = set(self.setups or ()) - set(candidates)
+        if unknown:
+            raise ValueError(f'unknown torch-tuned set-ups {sorted(unknown)}; '
+                             f'choose from {sorted(candidates)}')
+        for name, build in candidates.items():
+            if self.setups is not None and name not in self.setups:
+                continue
             try:
                 with warnings.catch_warnings(), torch.no_grad():
                     # TracerWarnings about shape checks in Python code
@@ -235,6 +256,7 @@ class TorchTunedBackend(Backend):
         if best is None:
             raise RuntimeError(f'no PyTorch set-up worked: {failed}')
         name, module, cl = best
+        self.module = module
         self.info = dict(chosen=name)
         self.info.update({
             f'trial_ms[{k}]': f'{v:.2f}'

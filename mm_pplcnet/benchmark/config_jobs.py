@@ -13,6 +13,7 @@ from torch import nn
 
 from ..utils.checkpoint import load_pretrained_strict
 from ..utils.randomize import calibrate_bn_, randomize_
+from ..utils.reparameterize import switch_to_deploy_
 from .runner import Job
 
 
@@ -95,7 +96,9 @@ def load_config(config: str) -> tuple:
     return cfg, scope
 
 
-def build_config_model(config: str, checkpoint: Optional[str] = None) -> tuple:
+def build_config_model(config: str,
+                       checkpoint: Optional[str] = None,
+                       deploy: bool = True) -> tuple:
     """Build the model of one of our mmpretrain / mmdet / mmseg configs.
 
     The config's ``init_cfg`` (pretrained files) is not applied. Without a
@@ -103,12 +106,15 @@ def build_config_model(config: str, checkpoint: Optional[str] = None) -> tuple:
     statistics are measured on a random batch at the config's test size,
     at most 512 pixels a side (:func:`calibrate_bn_`): every layer then
     carries an O(1) signal, as in a trained network, so that output
-    comparisons between runtimes mean something.
+    comparisons between runtimes mean something. Re-parameterizable
+    parts (PP-LCNetV2's depthwise branches) are then folded, as deployed.
 
     Args:
         config (str): Config file.
         checkpoint (str, optional): Weights; every key must fit
             (:func:`load_pretrained_strict`).
+        deploy (bool): Fold re-parameterizable parts
+            (:func:`switch_to_deploy_`). Defaults to True.
 
     Returns:
         tuple: The model in eval mode, the config, its default scope.
@@ -122,6 +128,8 @@ def build_config_model(config: str, checkpoint: Optional[str] = None) -> tuple:
     model = registry.build(cfg.model)
     if checkpoint:
         load_pretrained_strict(model, checkpoint)
+        if deploy:
+            switch_to_deploy_(model)
         return model.eval(), cfg, scope
     randomize_(model)
     try:
@@ -135,6 +143,8 @@ def build_config_model(config: str, checkpoint: Optional[str] = None) -> tuple:
                         generator=torch.Generator().manual_seed(1))
     model.eval()
     calibrate_bn_(model, lambda: model(batch, mode='tensor'))
+    if deploy:
+        switch_to_deploy_(model)
     return model, cfg, scope
 
 

@@ -132,11 +132,14 @@ def write_csv(rows: Sequence[Row], path: str) -> None:
             writer.writerow(s)
 
 
-def plot(rows: Sequence[Row],
-         path: str,
-         threads: int,
-         command: str,
-         title: str = 'ImageNet top-1 against measured CPU latency') -> bool:
+def plot(
+    rows: Sequence[Row],
+    path: str,
+    threads: int,
+    command: str,
+    title: str = 'PP-LCNet, PP-LCNetV2 and MobileNetV3: ImageNet top-1 '
+    'against measured CPU latency'
+) -> bool:
     """Top-1 against latency: one panel per backend, one line per family.
 
     Like the PP-LCNet paper's figure; only timed rows with a top-1 at
@@ -148,8 +151,8 @@ def plot(rows: Sequence[Row],
         path (str): Output image (its folder is created).
         threads (int): Number of threads of the rows to draw.
         command (str): Command line, printed at the bottom.
-        title (str): Plot title. Defaults to 'ImageNet top-1 against
-            measured CPU latency'.
+        title (str): Plot title. Defaults to 'PP-LCNet, PP-LCNetV2 and
+            MobileNetV3: ImageNet top-1 against measured CPU latency'.
 
     Returns:
         bool: Whether a plot was written (False when nothing has a top-1).

@@ -4,9 +4,12 @@ Weights are random (He-normal, random BN statistics: O(1) activations, as
 trained networks have; timing does not depend on the values, the output
 checks do).
 
-PP-LCNet at its 8 published scales and PaddleClas' MobileNetV3 small /
-large at 5 scales, with the top-1 PaddleClas publishes for the weights our
-converters read, and the latency targets of the PP-LCNet comparison.
+PP-LCNet at its 8 published scales, PP-LCNetV2 small / base / large
+(folded: ``switch_to_deploy``, as deployed; on Paddle Inference PaddleClas'
+own network after its ``re_parameterize``, as its export does) and
+PaddleClas' MobileNetV3 small / large at 5 scales, with the top-1
+PaddleClas publishes for the weights our converters read, and the latency
+targets of the PP-LCNet comparison.
 """
 from typing import Dict, List, Optional, Sequence
 
@@ -17,6 +20,7 @@ from ..utils.randomize import randomize_
 from .runner import Job, Row
 
 PPLCNET_SCALES = (0.25, 0.35, 0.5, 0.75, 1.0, 1.5, 2.0, 2.5)
+PPLCNETV2_ARCHS = ('small', 'base', 'large')
 MNV3_SCALES = (0.35, 0.5, 0.75, 1.0, 1.25)
 
 # PaddleClas ImageNet top-1 (../shared/reference/pplcnet.md; MobileNetV3:
@@ -30,6 +34,10 @@ TOP1 = {
     'PP-LCNet-1.5x': 73.71,
     'PP-LCNet-2.0x': 75.18,
     'PP-LCNet-2.5x': 76.60,
+    # ../shared/reference/pplcnetv2.md (PaddleClas, not SSLD)
+    'PP-LCNetV2-small': 73.97,
+    'PP-LCNetV2-base': 77.04,
+    'PP-LCNetV2-large': 78.51,
     'MobileNetV3-small-0.35x': 53.03,
     'MobileNetV3-small-0.5x': 59.21,
     'MobileNetV3-small-0.75x': 66.02,
@@ -60,6 +68,11 @@ PAIRS = (
     ('PP-LCNet-1.0x', 'MobileNetV3-small-1.25x', 0.90, 0.62),
     ('PP-LCNet-0.5x', 'MobileNetV3-large-0.35x', 0.68, 0.56),
 )
+# PP-LCNetV2-base against the MobileNetV3 of close top-1 (77.04 vs 75.32)
+# on every backend and thread count: (V2, MobileNetV3, max latency ratio,
+# PaddleX's ratios on a Xeon Gold 6271C, 8 threads)
+V2_PAIRS = (('PP-LCNetV2-base', 'MobileNetV3-large-1.0x', 1.0,
+             'PaddleX 0.95 Paddle Inference, 1.22 best backend'), )
 # our fastest backend on PP-LCNet-1x against Paddle Inference (MKLDNN)
 PADDLE_RATIO_MODEL, PADDLE_RATIO_MAX = 'PP-LCNet-1.0x', 0.75
 # our fastest INT8 backend on PP-LCNet-1x against Paddle Inference FP32, at
@@ -120,6 +133,42 @@ def _pplcnet_job(scale: float) -> Job:
         extra=dict(paper_ms=PAPER_MS.get(name)))
 
 
+def _pplcnetv2_job(arch: str) -> Job:
+    from ..converters.pplcnetv2 import build_classifier, paddle_pplcnetv2_to_mm
+    from ..reference import paddle as paddle_ref
+
+    def build() -> nn.Module:
+        """Our classifier, random weights, branches folded."""
+        model = randomize_(build_classifier(arch, 1000))
+        model.backbone.switch_to_deploy()
+        return TensorClassifier(model)
+
+    def paddle_build():
+        """PaddleClas' PP-LCNetV2, random weights, folded by Paddle."""
+        model = paddle_ref.build_ppcls_pplcnetv2(arch)
+        paddle_ref.randomize_paddle_(model)
+        paddle_ref.reparameterize_paddle_(model)
+        return model
+
+    def to_torch(paddle_model) -> nn.Module:
+        """Our classifier with the Paddle network's weights, folded."""
+        model = build_classifier(arch, 1000)
+        model.load_state_dict(
+            paddle_pplcnetv2_to_mm(paddle_ref.state_dict_numpy(paddle_model)))
+        model.backbone.switch_to_deploy()
+        return TensorClassifier(model).eval()
+
+    name = f'PP-LCNetV2-{arch}'
+    return Job(
+        name=name,
+        family='PP-LCNetV2',
+        build=build,
+        top1=TOP1.get(name),
+        paddle_build=paddle_build,
+        paddle_to_torch=to_torch,
+        extra=dict(paper_ms=PAPER_MS.get(name), folded=True))
+
+
 def _mnv3_job(arch: str, scale: float) -> Job:
     from ..converters.mobilenet_v3 import (build_mobilenet_v3_classifier,
                                            paddle_mobilenet_v3_to_mm)
@@ -156,7 +205,7 @@ def _mnv3_job(arch: str, scale: float) -> Job:
 
 
 def default_jobs(models: Optional[Sequence[str]] = None) -> List[Job]:
-    """The 18 classifiers, or those whose name contains one of ``models``
+    """The 21 classifiers, or those whose name contains one of ``models``
     (and then also the PicoDet networks of
     :mod:`mm_pplcnet.benchmark.detector_jobs` that match, e.g.
     ``PicoDet-S-416``).
@@ -169,6 +218,7 @@ def default_jobs(models: Optional[Sequence[str]] = None) -> List[Job]:
         list[Job]: The jobs.
     """
     jobs = [_pplcnet_job(s) for s in PPLCNET_SCALES]
+    jobs += [_pplcnetv2_job(a) for a in PPLCNETV2_ARCHS]
     jobs += [
         _mnv3_job(arch, s) for arch in ('small', 'large') for s in MNV3_SCALES
     ]
@@ -190,11 +240,14 @@ def checks(rows: Sequence[Row], threads: Sequence[int]) -> List[dict]:
     """The speed targets, measured.
 
     At 1 thread, the latency ratio of each pair of ``PAIRS`` (PP-LCNet
-    against MobileNetV3) on every backend that timed both, and our fastest
-    INT8 backend on ``PADDLE_RATIO_MODEL`` against Paddle Inference FP32;
-    at every thread count, our fastest FP32 backend on
-    ``PADDLE_RATIO_MODEL`` against Paddle Inference. Checks whose rows
-    are missing are left out.
+    against MobileNetV3) on every backend that timed both; at every
+    thread count, the ratio of each pair of ``V2_PAIRS`` (PP-LCNetV2-base
+    against MobileNetV3-large-1x) on every backend that timed both, and
+    our fastest FP32 backend on ``PADDLE_RATIO_MODEL`` against Paddle
+    Inference and PicoDet-S-416's network on our fastest backend against
+    Paddle Inference's; at 1 thread also our fastest INT8 backend on
+    ``PADDLE_RATIO_MODEL`` against Paddle Inference FP32. Checks whose
+    rows are missing are left out.
 
     Args:
         rows (Sequence[Row]): The measured rows.
@@ -228,13 +281,16 @@ def checks(rows: Sequence[Row], threads: Sequence[int]) -> List[dict]:
 
     backends = sorted({r.backend for r in rows if r.times_ms})
     for n in threads:
-        # the LCNet / MobileNetV3 targets are set at 1 thread
-        for lcnet, mnv3, limit, paper in (PAIRS if n == 1 else ()):
+        # the LCNet / MobileNetV3 targets are set at 1 thread; V2-base /
+        # MobileNetV3-large-1x is reported at every thread count
+        pairs = [(a, b, limit, f'paper {paper}')
+                 for a, b, limit, paper in (PAIRS if n == 1 else ())]
+        for model, mnv3, limit, note in pairs + list(V2_PAIRS):
             for backend in backends:
-                ratio_check(f'{lcnet} / {mnv3} latency',
-                            find(rows, lcnet, backend, n),
+                ratio_check(f'{model} / {mnv3} latency',
+                            find(rows, model, backend, n),
                             find(rows, mnv3, backend, n), n, limit,
-                            f'<= {limit} (paper {paper})')
+                            f'<= {limit} ({note})')
         ref = find(rows, PADDLE_RATIO_MODEL, 'paddle-inference', n)
         int8 = [
             r for r in (find(rows, PADDLE_RATIO_MODEL, b, n)

@@ -293,7 +293,8 @@ def build_mm_classifier(backbone: dict,
                         in_channels: int,
                         num_classes: int,
                         last_conv_bias: bool = False,
-                        head_channels: Optional[int] = 1280):
+                        head_channels: Optional[int] = 1280,
+                        head_act_cfg: dict = dict(type='HSwish')):
     """Build an mmpretrain classifier with a ``PPLCNetClsHead``.
 
     Args:
@@ -302,6 +303,8 @@ def build_mm_classifier(backbone: dict,
         num_classes (int): Number of classes.
         last_conv_bias (bool): Bias in the head's 1x1 conv.
         head_channels (int, optional): Width of the head's 1x1 conv.
+        head_act_cfg (dict): Activation after it (PP-LCNetV2: ReLU).
+            Defaults to HSwish.
 
     Returns:
         ImageClassifier: The model (needs mmpretrain).
@@ -319,6 +322,7 @@ def build_mm_classifier(backbone: dict,
                 num_classes=num_classes,
                 in_channels=in_channels,
                 mid_channels=head_channels,
+                act_cfg=head_act_cfg,
                 last_conv_bias=last_conv_bias)))
 
 

@@ -16,6 +16,8 @@ import mm_pplcnet  # noqa: F401 (registers modules, checkpoint loading)
 from ..utils.checkpoint import CheckpointError, check_checkpoint_file
 from .pplcnet_runner import BatchSizeError, PPLCNetRunner
 
+# tools/dist_run.sh: where a process writes its error, shown last
+ERROR_FILE_ENV = 'MM_PPLCNET_ERROR_FILE'
 TOY_HINT = ('no such folder: download the dataset, point the config at it '
             '(--cfg-options {key}.dataset.data_root=...), or generate a '
             'small stand-in with tools/misc/make_toy_data.py')
@@ -60,7 +62,12 @@ def run_cli(main: Callable[[], None]) -> None:
     try:
         main()
     except (FileNotFoundError, CheckpointError, BatchSizeError) as err:
-        raise SystemExit(f'error: {err}')
+        message = f'error: {err}'
+        error_file = os.environ.get(ERROR_FILE_ENV)
+        if error_file:  # tools/dist_run.sh repeats it after torchrun's log
+            with open(error_file, 'w') as f:
+                f.write(message + '\n')
+        raise SystemExit(message)
     if torch.distributed.is_initialized():
         torch.distributed.barrier()
         torch.distributed.destroy_process_group()

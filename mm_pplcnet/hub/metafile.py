@@ -69,11 +69,13 @@ def measure(config: str,
             config's test size.
 
     Returns:
-        dict: ``FLOPs`` (MACs), ``Paddle FLOPs``, ``Parameters`` and
-        ``Input Size`` (one image).
+        dict: ``FLOPs`` (MACs), ``Paddle FLOPs`` (both of the deployed
+        network: re-parameterizable parts folded), ``Parameters``
+        (trainable, before folding) and ``Input Size`` (one image).
     """
     from ..benchmark import count_complexity
     from ..benchmark.config_jobs import config_input_shape, load_config
+    from ..utils.reparameterize import switch_to_deploy_
     cfg, scope = load_config(config)
     registry = __import__(f'{scope}.registry', fromlist=['MODELS']).MODELS
     model = registry.build(cfg.model)
@@ -81,12 +83,16 @@ def measure(config: str,
         hw = tuple(int(v) for v in input_size.split('x'))
     else:
         hw = config_input_shape(cfg)
+    # the trainable parameters; the FLOPs of the deployed network (with
+    # re-parameterizable parts folded, as Paddle counts PP-LCNetV2's)
+    params = sum(p.numel() for p in model.parameters())
+    switch_to_deploy_(model.eval())
     c = count_complexity(
         model, (1, 3, *hw), forward=lambda m, x: m(x, mode='tensor'))
     return {
         'FLOPs': int(c.macs),
         'Paddle FLOPs': int(c.paddle_flops),
-        'Parameters': int(c.params),
+        'Parameters': int(params),
         'Input Size': f'{hw[0]}x{hw[1]}',
     }
 

@@ -7,6 +7,7 @@ for PaddleClas' SSLD-distilled weights):
 * ``PPLCNet_x{0_25, ..., 2_5}``, ``PPLCNet_x{0_5,1_0,2_5}_ssld``
   (PaddleClas ``legendary_models``),
 * ``MobileNetV3_{small,large}_x{0_35, ..., 1_25}`` (PaddleClas),
+* ``PPLCNetV2_{small,base,large}``, ``PPLCNetV2_base_ssld`` (PaddleClas),
 * ``picodet_{xs,s,m,l}_{320,416}_coco_lcnet``,
   ``picodet_l_640_coco_lcnet`` and the legacy
   ``picodet_lcnet_1_5x_416_coco`` (PaddleDetection),
@@ -25,9 +26,12 @@ from ..converters import paddle_mobilenet_v3_url, paddle_url
 from ..converters.common import paddle_scale_name
 from ..converters.mobilenet_v3 import ARCHS, MV3_SCALES
 from ..converters.pplcnet import PUBLISHED_SCALES, SSLD_SCALES
+from ..converters.pplcnetv2 import ARCHS as V2_ARCHS
+from ..converters.pplcnetv2 import SSLD_ARCHS as V2_SSLD_ARCHS
+from ..converters.pplcnetv2 import paddle_url as paddle_v2_url
 
 MIRROR_ENV = 'MM_PPLCNET_PADDLE_MIRROR'
-FAMILIES = ('pplcnet', 'mobilenet_v3', 'picodet')
+FAMILIES = ('pplcnet', 'pplcnetv2', 'mobilenet_v3', 'picodet')
 PICODET_URL = 'https://paddledet.bj.bcebos.com/models/{}.pdparams'
 LAYOUT_URL = ('https://paddleocr.bj.bcebos.com/ppstructure/models/layout/'
               '{}.pdparams')
@@ -67,6 +71,11 @@ def _table() -> Dict[str, PublishedWeights]:
     for scale in SSLD_SCALES:
         add(f'PPLCNet_x{paddle_scale_name(scale)}_ssld',
             paddle_url(scale, ssld=True), 'pplcnet')
+    for arch in V2_ARCHS:
+        add(f'PPLCNetV2_{arch}', paddle_v2_url(arch), 'pplcnetv2')
+    for arch in V2_SSLD_ARCHS:
+        add(f'PPLCNetV2_{arch}_ssld', paddle_v2_url(arch, ssld=True),
+            'pplcnetv2')
     for arch in ARCHS:
         for scale in MV3_SCALES:
             add(f'MobileNetV3_{arch}_x{paddle_scale_name(scale)}',

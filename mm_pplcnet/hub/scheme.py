@@ -80,7 +80,8 @@ def detect_family(keys) -> str:
         keys (Iterable[str]): Paddle parameter names.
 
     Returns:
-        str: ``'pplcnet'``, ``'mobilenet_v3'`` or ``'picodet'``.
+        str: ``'pplcnet'``, ``'pplcnetv2'``, ``'mobilenet_v3'`` or
+        ``'picodet'``.
 
     Raises:
         ValueError: The keys are none of those networks'.
@@ -92,10 +93,13 @@ def detect_family(keys) -> str:
         return 'mobilenet_v3'
     if any(k.startswith('blocks2.') for k in keys):
         return 'pplcnet'
+    if any(k.startswith('stages.')
+           for k in keys) and any(k.startswith('stem.') for k in keys):
+        return 'pplcnetv2'
     raise ValueError(
         f'the keys ({", ".join(keys[:6])}, ...) are not those of a '
-        'PaddleClas PP-LCNet or MobileNetV3 or a PaddleDetection PicoDet '
-        'on LCNet, the networks paddle:// converts')
+        'PaddleClas PP-LCNet, PP-LCNetV2 or MobileNetV3 or a '
+        'PaddleDetection PicoDet on LCNet, the networks paddle:// converts')
 
 
 def convert(src: str, dst: str, family: str) -> dict:
@@ -112,6 +116,8 @@ def convert(src: str, dst: str, family: str) -> dict:
     from .. import converters
     if family == 'pplcnet':
         return converters.convert_pplcnet('paddle', src, dst)
+    if family == 'pplcnetv2':
+        return converters.convert_pplcnetv2('paddle', src, dst)
     if family == 'mobilenet_v3':
         return converters.convert_mobilenet_v3(src, dst)
     if family == 'picodet':

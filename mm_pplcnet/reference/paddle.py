@@ -61,6 +61,35 @@ def build_ppcls_pplcnet(scale: float, **kwargs):
     return mod.PPLCNet(scale=scale, **kwargs)
 
 
+PPLCNETV2_VARIANTS = ('small', 'base', 'large')
+
+
+def build_ppcls_pplcnetv2(arch: str, **kwargs):
+    """PaddleClas' ``PPLCNetV2_{small,base,large}`` (random weights, never
+    downloads).
+
+    Args:
+        arch (str): 'small', 'base' or 'large'.
+        **kwargs: More arguments of PaddleClas' builder (``class_num`` ...).
+
+    Returns:
+        paddle.nn.Layer: The network.
+    """
+    if arch not in PPLCNETV2_VARIANTS:
+        raise ValueError(f'PaddleClas has no PPLCNetV2_{arch}; choose one of '
+                         f'{PPLCNETV2_VARIANTS}')
+    mod = import_ppcls('ppcls.arch.backbone.legendary_models.pp_lcnet_v2')
+    return getattr(mod, f'PPLCNetV2_{arch}')(pretrained=False, **kwargs)
+
+
+def reparameterize_paddle_(model) -> None:
+    """PaddleClas' own folding (``re_parameterize``) of every
+    ``RepDepthwiseSeparable`` of a PP-LCNetV2, in place."""
+    for layer in model.sublayers():
+        if hasattr(layer, 're_parameterize'):
+            layer.re_parameterize()
+
+
 def randomize_paddle_(model, seed: int = 0) -> None:
     """Random weights and BN statistics of O(1) activations, so that a
     parity test compares real signals (Paddle's default init gives logits

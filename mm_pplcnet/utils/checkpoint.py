@@ -21,7 +21,8 @@ from mmengine.runner.checkpoint import _load_checkpoint
 
 _MAX_LISTED = 12
 PARTIAL_HINT = ('For a partial load on purpose, set `partial_load=True` in '
-                'the config (tools/train.py: --partial-load) or '
+                'the config (any tool: --cfg-options partial_load=True; '
+                'tools/train.py also takes --partial-load) or '
                 '`strict=False` in the Pretrained init_cfg.')
 
 
@@ -104,13 +105,15 @@ def damaged_checkpoint_error(filename: str,
         newest intact checkpoint to use instead.
     """
     prev = previous_checkpoint(filename)
-    where = (f'The newest intact checkpoint in that folder is {prev}: '
-             f'resume from it with `--resume {prev}` (or load it with '
-             '`--load-from`).' if prev else
+    where = (f'The newest intact checkpoint in that folder is {prev}: use '
+             f'it instead (tools/train.py --resume {prev}, or as the '
+             'checkpoint of tools/test.py).' if prev else
              'There is no other intact checkpoint in that folder.')
+    cause = ('' if 'not a PyTorch checkpoint' in reason else
+             ' A run killed while saving leaves such a file.')
     return DamagedCheckpointError(
-        f'checkpoint {filename} is damaged: {reason}. A run killed while '
-        f'saving leaves such a file. {where} Nothing was overwritten.')
+        f'checkpoint {filename} is damaged: {reason}.{cause} {where} '
+        'Nothing was overwritten.')
 
 
 def check_checkpoint_file(filename: str) -> None:
@@ -222,7 +225,8 @@ def _prefix_hint(own: Dict[str, torch.Tensor],
         inner = {k[len(head):] for k in state_dict if k.startswith(head)}
         if inner and len(inner & set(own)) >= 0.5 * len(own):
             return (f"The file's keys for this model start with {head!r}: "
-                    f'set `prefix={head!r}`.')
+                    'load it with `init_cfg=dict(type=\'Pretrained\', '
+                    f'checkpoint=..., prefix={head!r})`.')
     if heads and not set(state_dict) & set(own):
         return (f"The file's keys start with {_short_list(heads)}; this "
                 f"model's with {_short_list(tops(own))}.")
@@ -349,7 +353,9 @@ def load_pretrained_strict(module: nn.Module,
         state_dict = OrderedDict((k, v) for k, v in state_dict.items()
                                  if not k.startswith(tuple(skip)))
     load_state_dict_checked(module, state_dict, source, strict)
-    print_log(
-        f'loaded {len(state_dict)} tensors into {type(module).__name__} '
-        f'from {checkpoint}' + (f' (prefix {prefix!r})' if prefix else ''),
-        logger='current')
+    if strict:  # a partial load logged what it loaded and left out
+        print_log(
+            f'loaded {len(state_dict)} tensors into '
+            f'{type(module).__name__} from {checkpoint}' +
+            (f' (prefix {prefix!r})' if prefix else ''),
+            logger='current')

@@ -149,7 +149,45 @@ def test_mobilenet_v3_jobs_build_paddle_models():
     paddle_model = job.paddle_build()
     torch_model = job.paddle_to_torch(paddle_model)
     assert sum(p.numel() for p in torch_model.parameters()) == 3_627_370
-    assert len(default_jobs()) == 18
+    assert len(default_jobs()) == 21
+
+
+# PaddleClas' published FLOPs of PPLCNetV2_base (604M) and timm's folded
+# parameter counts (the same as PaddleClas' 6.6M for base)
+V2_PARAMS = {'small': 4_092_840, 'base': 6_624_232, 'large': 10_444_200}
+
+
+@pytest.mark.parametrize('arch', sorted(V2_PARAMS))
+def test_pplcnetv2_jobs_are_folded_and_match_paddle(arch):
+    job = default_jobs([f'PP-LCNetV2-{arch}'])[0]
+    assert job.family == 'PP-LCNetV2' and job.extra['folded']
+    model = job.build().eval()
+    assert model.model.backbone.deployed
+    c = count_complexity(model)
+    assert c.params == V2_PARAMS[arch]
+    if arch == 'base':
+        assert job.top1 == 77.04
+        assert abs(c.paddle_flops / 1e6 - 604) < 1.0
+
+
+def test_pplcnetv2_paddle_inference_row_is_checked():
+    pytest.importorskip('paddle')
+    job = default_jobs(['PP-LCNetV2-small'])[0]
+    job.input_shape = (1, 3, 96, 96)
+    rows = run_benchmark([job], ['paddle-inference', 'onnxruntime'], [1],
+                         rounds=1,
+                         iters=1,
+                         warmup=0,
+                         settle=0,
+                         progress=False)
+    for r in rows:
+        assert r.error is None, r.error
+        assert r.max_abs_diff is not None and len(r.times_ms) == 1
+    assert rows[0].info['mkldnn'] == 'on'
+    text = report.latency_markdown(rows, 1)
+    assert text.splitlines()[0] == ('| model | params | MACs | top-1 | '
+                                    'Paddle Inference | ONNX Runtime |')
+    assert text.splitlines()[2].startswith('| PP-LCNetV2-small | 4.09M |')
 
 
 def fake_row(model, backend, ms, threads=1):
@@ -193,6 +231,25 @@ def test_checks_compute_ratios():
     assert fp32['backend'] == 'onnxruntime' and fp32['value'] == 0.8
 
 
+def test_v2_check_on_every_backend_and_thread_count():
+    rows = [
+        fake_row('PP-LCNetV2-base', b, ms, n)
+        for b, ms in (('openvino', 4.0), ('paddle-inference', 9.0))
+        for n in (1, 2)
+    ] + [
+        fake_row('MobileNetV3-large-1.0x', b, 5.0, n)
+        for b in ('openvino', 'paddle-inference') for n in (1, 2)
+    ]
+    out = checks(rows, [1, 2])
+    assert [(c['backend'], c['threads'], c['value'], c['passed'])
+            for c in out] == [('openvino', 1, 0.8, True),
+                              ('paddle-inference', 1, 1.8, False),
+                              ('openvino', 2, 0.8, True),
+                              ('paddle-inference', 2, 1.8, False)]
+    assert all(c['check'] == 'PP-LCNetV2-base / MobileNetV3-large-1.0x '
+               'latency' for c in out)
+
+
 def test_config_jobs_and_input_size():
     from mmengine.config import Config
     cfg = str(CONFIGS / 'pplcnet' / 'pplcnet-x0.5_4xb512_in1k.py')
@@ -220,6 +277,26 @@ def test_tool_end_to_end(tmp_path):
     meta = json.loads((tmp_path / 'benchmark.json').read_text())['meta']
     assert meta['threads'] == [1] and 'torch' in meta['versions']
     assert meta['command'].startswith('python tools/benchmark.py')
+
+
+@pytest.mark.parametrize('setup', [
+    'fold-bn', 'fold-bn+channels-last', 'jit-freeze', 'jit-onednn',
+    'jit-onednn+channels-last'
+])
+def test_every_torch_tuned_setup_shows_its_convolutions(setup):
+    """Whichever set-up wins on a given machine, the profile accounts for
+    its convolutions (oneDNN's TorchScript ops are invisible to torch's
+    profiler: they are one row with their count)."""
+    import numpy as np
+
+    from mm_pplcnet.benchmark.profile import profile_torch
+    model = tiny_job().build().eval()
+    x = np.zeros((1, 3, 64, 64), np.float32)
+    items = profile_torch(model, x, 1, runs=3, tuned=True, setup=setup)
+    assert items and all(ms >= 0 for _, ms in items)
+    assert 'conv' in ' '.join(op.lower() for op, _ in items)
+    if 'onednn' in setup:
+        assert any('mkldnn_convolution x' in op for op, _ in items)
 
 
 @pytest.mark.parametrize('backend',

@@ -85,6 +85,10 @@ def test_published_parameter_counts():
     assert by_name['pplcnet-x1.0_3rdparty_in1k']['Paddle FLOPs'] == \
         pytest.approx(160.81e6, rel=1e-3)
     assert by_name['pplcnet-x0.25_3rdparty_in1k']['Parameters'] == 1521184
+    # PP-LCNetV2 base: PaddleClas' 604M FLOPs are the folded network's
+    v2 = by_name['pplcnetv2-base_3rdparty_in1k']
+    assert v2['Paddle FLOPs'] == pytest.approx(604e6, rel=2e-3)
+    assert v2['Parameters'] == 6_687_208
 
 
 def test_modelhub_lists_our_classifiers():
@@ -92,7 +96,9 @@ def test_modelhub_lists_our_classifiers():
     from mmpretrain.apis.model import ModelHub
     ours = sorted(m['Name'] for metafile, m in iter_models(INDEX)
                   if metafile_task(metafile) == CLASSIFICATION)
-    assert len(ours) == 22  # 8 + 3 SSLD + toy PP-LCNet, 10 MobileNetV3
+    # 8 + 3 SSLD + toy PP-LCNet, 3 + 1 SSLD + toy PP-LCNetV2, 10
+    # MobileNetV3
+    assert len(ours) == 27
     listed = list_models('*pplcnet*') + list_models('paddle-mobilenet-v3*')
     assert sorted(listed) == ours
     meta = ModelHub.get('pplcnet-x1.0_3rdparty-ssld_in1k')

@@ -98,7 +98,9 @@ def test_unknown_name_lists_known_ones(hub):
 
 
 def test_known_names_resolve_to_published_urls():
-    assert len(known_names()) == 33
+    assert len(known_names()) == 37
+    assert PUBLISHED['PPLCNetV2_base_ssld'].url.endswith(
+        '/legendary_models/PPLCNetV2_base_ssld_pretrained.pdparams')
     assert PUBLISHED['PPLCNet_x1_0_ssld'].url.endswith(
         '/legendary_models/PPLCNet_x1_0_ssld_pretrained.pdparams')
     assert PUBLISHED['MobileNetV3_large_x0_35'].url.endswith(
@@ -107,7 +109,31 @@ def test_known_names_resolve_to_published_urls():
         '/models/picodet_s_416_coco_lcnet.pdparams')
     assert {e.family
             for e in PUBLISHED.values()
-            } == {'pplcnet', 'mobilenet_v3', 'picodet'}
+            } == {'pplcnet', 'pplcnetv2', 'mobilenet_v3', 'picodet'}
+
+
+def test_local_pplcnetv2_file(tmp_path, monkeypatch):
+    """A PaddleClas PP-LCNetV2 file (with its extra folded dw_conv keys)
+    through paddle://: the family is read from its keys."""
+    import numpy as np
+
+    from mm_pplcnet.converters.pplcnetv2 import build_classifier as build_v2
+    from mm_pplcnet.reference import paddle as paddle_ref
+    paddle = paddle_ref.require_paddle()
+    monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'torch_home'))
+    ref = paddle_ref.build_ppcls_pplcnetv2('small')
+    paddle_ref.randomize_paddle_(ref)
+    src = tmp_path / 'PPLCNetV2_small_pretrained.pdparams'
+    paddle.save(ref.state_dict(), str(src))
+    ckpt = _load_checkpoint('paddle://' + str(src), map_location='cpu')
+    assert ckpt['meta']['arch'] == 'small'
+    assert ckpt['meta']['dropped_folded_keys'] > 0
+    model = build_v2('small')
+    model.load_state_dict(ckpt['state_dict'], strict=True)
+    images = np.random.default_rng(0).normal(size=(1, 3, 64, 64)).astype('f4')
+    check_close(
+        paddle_ref.paddle_forward(ref, images), _logits(model, images), 1e-4,
+        'paddle:// PP-LCNetV2 small', 'PaddleClas')
 
 
 def test_local_file_and_mirror_folder(hub, paddle_weights, monkeypatch,

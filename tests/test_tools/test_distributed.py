@@ -123,3 +123,30 @@ def test_two_single_process_nodes_on_loopback(toy_cls, tmp_path):
     assert 'Iter(train) [2/2]' in logs[0]
     assert 'Iter(train)' not in logs[1]
     assert (work / 'iter_2.pth').is_file()
+
+
+@pytest.mark.slow
+def test_launcher_shows_the_tools_error_last(toy_cityscapes, tmp_path):
+    """torchrun prints a traceback of its own after a failed process; the
+    tool's clear error is repeated after it."""
+    config = TASKS['seg'][0]
+    proc = subprocess.run([
+        'bash',
+        str(TOOLS / 'dist_train.sh'),
+        str(config), '1', '--work-dir',
+        str(tmp_path / 'w'), '--cfg-options',
+        *options('seg', toy_cityscapes, 1, 2), 'train_dataloader.batch_size=1'
+    ],
+                          cwd=tmp_path,
+                          env=dict(
+                              os.environ,
+                              OMP_NUM_THREADS='1',
+                              PYTHON=sys.executable,
+                              PORT='29695'),
+                          capture_output=True,
+                          text=True,
+                          timeout=600)
+    assert proc.returncode != 0
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith('error: train_dataloader.batch_size=1 cannot '
+                           'train this model'), proc.stderr[-3000:]

@@ -40,8 +40,8 @@ def test_init_cfg_without_prefix_says_which_prefix(name, tmp_path):
     model = make(init_cfg=dict(type='Pretrained', checkpoint=path))
     with pytest.raises(
             CheckpointMismatchError,
-            match=r"start with 'backbone\.': set "
-            r"`prefix='backbone\.'`"):
+            match=r"start with 'backbone\.': load it with .*"
+            r"prefix='backbone\.'\)`"):
         model.init_weights()
 
 
