@@ -49,6 +49,54 @@ def table(rows: Sequence[Row]) -> str:
     return '\n'.join(out)
 
 
+BACKEND_TITLES = {
+    'eager': 'eager',
+    'torch-tuned': 'torch-tuned',
+    'onnxruntime': 'ONNX Runtime',
+    'openvino': 'OpenVINO',
+    'paddle-inference': 'Paddle Inference',
+}
+
+
+def latency_markdown(rows: Sequence[Row], threads: int) -> str:
+    """The README's table: median ms per model (rows, in run order, so
+    PP-LCNet, PP-LCNetV2 and MobileNetV3 stand together) and backend
+    (columns), at one thread count.
+
+    Args:
+        rows (Sequence[Row]): The rows.
+        threads (int): Thread count of the rows to show.
+
+    Returns:
+        str: A Markdown table (``model | params | MACs | top-1 | one
+        column per backend``); a failed row shows ``-``; empty when no
+        row has this thread count.
+    """
+    rows = [r for r in rows if r.threads == threads]
+    if not rows:
+        return ''
+    models, backends = [], []
+    for r in rows:
+        if r.model not in models:
+            models.append(r.model)
+        if r.backend not in backends:
+            backends.append(r.backend)
+    head = ['model', 'params', 'MACs', 'top-1'
+            ] + [BACKEND_TITLES.get(b, b) for b in backends]
+    out = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
+    for model in models:
+        first = next(r for r in rows if r.model == model)
+        cells = [
+            model, f'{first.params / 1e6:.2f}M', f'{first.macs / 1e6:.1f}M',
+            _fmt(first.top1, '.2f')
+        ]
+        for backend in backends:
+            r = find(rows, model, backend, threads)
+            cells.append(_fmt(r.median_ms if r else None, '.2f'))
+        out.append('| ' + ' | '.join(cells) + ' |')
+    return '\n'.join(out)
+
+
 def find(rows: Sequence[Row], model: str, backend: str,
          threads: int) -> Optional[Row]:
     """The measured row for (model, backend, threads), if any.
