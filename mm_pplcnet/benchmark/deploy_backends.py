@@ -122,6 +122,20 @@ class OpenVINOInt8Backend(_Int8Backend):
     runtime = 'openvino'
 
 
+def deploy_source(model) -> tuple:
+    """``(model, cfg, scope, image, score_thr)`` of a ``--config`` job's
+    model (see :func:`mm_pplcnet.benchmark.config_jobs.config_jobs`).
+
+    Raises:
+        ValueError: Not a ``--config`` job.
+    """
+    inner = getattr(model, 'model', model)
+    source = getattr(inner, 'deploy_source', None)
+    if source is None:
+        raise ValueError('end-to-end rows need a --config job')
+    return (inner, *source)
+
+
 def benchmark_image(path: Optional[str] = None) -> str:
     """The image file of the end-to-end rows: ``path``, else a rendered
     1216 x 1600 page written to a temporary file.
@@ -167,11 +181,7 @@ class _PredictorBackend(Backend):
         """
         from ..deploy import Predictor
         from ..deploy.builder import write_deploy_folder
-        inner = getattr(model, 'model', model)
-        source = getattr(inner, 'deploy_source', None)
-        if source is None:
-            raise ValueError('end-to-end rows need a --config job')
-        cfg, scope, image, score_thr = source
+        inner, cfg, scope, image, score_thr = deploy_source(model)
         self._tmp = tempfile.TemporaryDirectory()
         folder = osp.join(self._tmp.name, 'deploy')
         spec = write_deploy_folder(inner, cfg, scope, folder, self.runtime)
@@ -243,11 +253,7 @@ class RapidLayoutBackend(Backend):
         """
         import onnxruntime as ort
         from rapid_layout import RapidLayout
-        inner = getattr(model, 'model', model)
-        source = getattr(inner, 'deploy_source', None)
-        if source is None:
-            raise ValueError('rapid-layout rows need a --config job')
-        image = source[2]
+        image = deploy_source(model)[3]
         engine = RapidLayout()
         # the package does not set threads: pin its session like ours
         opts = ort.SessionOptions()

@@ -228,3 +228,30 @@ def test_score_threshold_override(folders):
     assert len(high['scores']) == (every['scores'] > 0.5).sum()
     with pytest.raises(ValueError, match='score_thr applies to detection'):
         Predictor(folders('classifier', 'onnxruntime'), score_thr=0.5)
+
+
+@pytest.mark.parametrize('name', ['picodet', 'deeplabv3plus', 'classifier'])
+def test_deploy_demo(name, folders, tmp_path):
+    import cv2
+    folder = folders(name, 'onnxruntime')
+    img = tmp_path / 'img.jpg'
+    cv2.imwrite(str(img), example_images(1, seed=6)[0])
+    out = run_tool([
+        TOOLS / 'demo' / 'deploy_demo.py', folder, img, '--out',
+        tmp_path / 'o' / 'result.png', '--score-thr', '0.1'
+    ],
+                   cwd=REPO)
+    assert 'network' in out and 'wrote' in out
+    drawn = cv2.imread(str(tmp_path / 'o' / 'result.png'))
+    assert drawn.shape == cv2.imread(str(img)).shape
+    assert (drawn != cv2.imread(str(img))).any()
+    proc = subprocess.run([
+        sys.executable,
+        str(TOOLS / 'demo' / 'deploy_demo.py'), folder, 'missing.jpg'
+    ],
+                          capture_output=True,
+                          text=True,
+                          env=dict(os.environ, PYTHONPATH=str(REPO)),
+                          timeout=300)
+    assert proc.returncode != 0 and 'missing.jpg' in proc.stderr
+    assert 'Traceback' not in proc.stderr
