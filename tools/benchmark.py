@@ -28,6 +28,7 @@ from mm_pplcnet.benchmark import (BACKENDS, checks, config_jobs, default_jobs,
                                   format_checks, machine_info, physical_cores,
                                   report, run_benchmark)
 from mm_pplcnet.benchmark.profile import profile_missed_checks
+from mm_pplcnet.benchmark.runner import isa_flags
 from mm_pplcnet.engine import run_cli
 
 
@@ -39,6 +40,15 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--config', nargs='+', help='measure these configs instead')
     parser.add_argument('--checkpoint', help='weights for --config')
+    parser.add_argument(
+        '--image',
+        help='image file of the end-to-end rows of --config (predictor-*, '
+        'rapid-layout); default: a rendered 1216x1600 page')
+    parser.add_argument(
+        '--score-thr',
+        type=float,
+        help='score threshold of the end-to-end detection rows (default: '
+        "the config's test score_thr; rapid_layout uses 0.5)")
     parser.add_argument(
         '--shape',
         nargs=2,
@@ -83,14 +93,19 @@ def main() -> None:
                              f'from {list(BACKENDS)}')
         backends = args.backends
     else:
-        backends = [n for n, cls in BACKENDS.items() if cls.available()]
+        backends = [
+            n for n, cls in BACKENDS.items()
+            if cls.available() and not cls.on_request and (
+                args.config or not cls.config_only)
+        ]
     if args.config and args.models:
         raise SystemExit('--models filters the default suite; it does not '
                          'apply with --config')
     if args.config:
         jobs = []
         for cfg in args.config:
-            jobs += config_jobs(cfg, args.shape, args.checkpoint, args.batch)
+            jobs += config_jobs(cfg, args.shape, args.checkpoint, args.batch,
+                                args.image, args.score_thr)
         backends = [b for b in backends if b != 'paddle-inference']
     else:
         jobs = default_jobs(args.models)
@@ -98,6 +113,7 @@ def main() -> None:
         shlex.quote(a) for a in sys.argv[1:])
     print(f'{len(jobs)} models x {len(backends)} backends x threads '
           f'{threads}: {", ".join(backends)}')
+    print(f'CPU ISA: {" ".join(isa_flags()) or "unknown"}')
     rows = run_benchmark(
         jobs,
         backends,
@@ -123,7 +139,8 @@ def main() -> None:
     meta['profiles'] = profiles
     for block in profiles:
         text += '\n\n' + block
-    text += f'\n\n{meta["cpu"]}; reproduce with: {command}\n'
+    text += (f'\n\n{meta["cpu"]}; ISA: {" ".join(meta["isa"]) or "unknown"}'
+             f'; reproduce with: {command}\n')
     print('\n' + text)
     with open(out + '.txt', 'w') as f:
         f.write(text)

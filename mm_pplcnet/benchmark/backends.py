@@ -87,6 +87,13 @@ class Backend:
     name = 'base'
     #: a Python module the backend needs (None: always available)
     requires: Optional[str] = None
+    #: outputs must equal eager's within the tolerance (False: INT8 and
+    #: end-to-end rows, whose difference is only recorded)
+    exact = True
+    #: needs a --config job (end-to-end rows)
+    config_only = False
+    #: left out of the default backend list
+    on_request = False
 
     @classmethod
     def available(cls) -> bool:
@@ -431,3 +438,8 @@ BACKENDS = {
     for cls in (EagerBackend, TorchTunedBackend, OnnxRuntimeBackend,
                 OpenVINOBackend, PaddleInferenceBackend)
 }
+
+# torch.compile, INT8, end-to-end Predictor and rapid_layout rows
+from .deploy_backends import EXTRA_BACKENDS  # noqa: E402
+
+BACKENDS.update(EXTRA_BACKENDS)

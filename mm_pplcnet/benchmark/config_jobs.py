@@ -121,6 +121,10 @@ def build_config_model(config: str,
     """
     cfg, scope = load_config(config)
     registry = __import__(f'{scope}.registry', fromlist=['MODELS']).MODELS
+    if cfg.get('data_preprocessor') and scope == 'mmpretrain':
+        # mmpretrain keeps it at the top level; its runner and init_model
+        # hand it to the model
+        cfg.model.setdefault('data_preprocessor', cfg.data_preprocessor)
     model = registry.build(cfg.model)
     if checkpoint:
         load_pretrained_strict(model, checkpoint)
@@ -128,7 +132,10 @@ def build_config_model(config: str,
             switch_to_deploy_(model)
         return model.eval(), cfg, scope
     randomize_(model)
-    shape = config_input_shape(cfg)
+    try:
+        shape = config_input_shape(cfg)
+    except ValueError:  # a pipeline without a resize (toy classifier)
+        shape = (224, 224)
     # statistics of random images hardly depend on their size
     k = min(1.0, 512 / max(shape))
     hw = [max(32, int(round(s * k / 32)) * 32) for s in shape]
@@ -233,7 +240,9 @@ class PredictForward(nn.Module):
 def config_jobs(config: str,
                 shape: Optional[Sequence[int]] = None,
                 checkpoint: Optional[str] = None,
-                batch: int = 1) -> List[Job]:
+                batch: int = 1,
+                image: Optional[str] = None,
+                score_thr: Optional[float] = None) -> List[Job]:
     """Jobs for one config: the network, and with post-processing.
 
     Args:
@@ -241,6 +250,11 @@ def config_jobs(config: str,
         shape (Sequence[int], optional): (H, W); the test size by default.
         checkpoint (str, optional): Weights to load (random otherwise).
         batch (int): Batch size. Defaults to 1.
+        image (str, optional): Image file of the end-to-end rows
+            (``predictor-*``, ``rapid-layout``); a rendered 1216 x 1600
+            page by default.
+        score_thr (float, optional): Score threshold of the end-to-end
+            detection rows (default: the config's).
 
     Returns:
         list[Job]: One or two jobs.
@@ -251,7 +265,11 @@ def config_jobs(config: str,
     family = str(cfg.model.get('backbone', {}).get('type', scope))
 
     def build() -> nn.Module:
-        return build_config_model(config, checkpoint)[0]
+        from .deploy_backends import benchmark_image
+        model, cfg, scope = build_config_model(config, checkpoint)
+        # what the end-to-end backends write a deploy folder from
+        model.deploy_source = (cfg, scope, benchmark_image(image), score_thr)
+        return model
 
     input_shape = (batch, 3, *hw)
     jobs = [

@@ -188,11 +188,11 @@ def plot(
     title: str = 'PP-LCNet, PP-LCNetV2 and MobileNetV3: ImageNet top-1 '
     'against measured CPU latency'
 ) -> bool:
-    """Top-1 against latency, one line per family and backend (marker and
-    line style: family; colour: backend).
+    """Top-1 against latency: one panel per backend, one line per family.
 
     Like the PP-LCNet paper's figure; only timed rows with a top-1 at
-    ``threads`` threads are drawn.
+    ``threads`` threads are drawn. Panels share the latency axis, so
+    backends compare by position; INT8 backends get their own panels.
 
     Args:
         rows (Sequence[Row]): The rows.
@@ -205,47 +205,52 @@ def plot(
     Returns:
         bool: Whether a plot was written (False when nothing has a top-1).
     """
+    import math
+
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
 
-    series: Dict[Tuple[str, str], List[Row]] = {}
+    panels: Dict[str, Dict[str, List[Row]]] = {}
     for r in rows:
         if r.threads == threads and r.times_ms and r.top1 is not None:
-            series.setdefault((r.family, r.backend), []).append(r)
-    if not series:
+            panels.setdefault(r.backend, {}).setdefault(r.family, []).append(r)
+    if not panels:
         return False
-    fig, ax = plt.subplots(figsize=(9, 6))
+    families = sorted({f for fams in panels.values() for f in fams})
     markers = 'os^Dv<>p*h'
-    families = sorted({f for f, _ in series})
-    styles = ['-', '--', ':', '-.', (0, (5, 1))]
-    backends = sorted({b for _, b in series})
-    for (family, backend), pts in sorted(series.items()):
-        pts = sorted(pts, key=lambda r: r.median_ms)
-        xs = [r.median_ms for r in pts]
-        ys = [r.top1 for r in pts]
-        ax.plot(
-            xs,
-            ys,
-            # marker and line style: the family (PP-LCNet, PP-LCNetV2,
-            # MobileNetV3 ...); colour: the backend
-            marker=markers[families.index(family) % len(markers)],
-            linestyle=styles[families.index(family) % len(styles)],
-            color=f'C{backends.index(backend) % 10}',
-            label=f'{family} ({backend})')
-        if backend == backends[0]:
+    cols = min(3, len(panels))
+    nrows = math.ceil(len(panels) / cols)
+    fig, axes = plt.subplots(
+        nrows,
+        cols,
+        figsize=(5 * cols, 4 * nrows),
+        sharex=True,
+        sharey=True,
+        squeeze=False)
+    for ax, backend in zip(axes.flat, sorted(panels)):
+        for family, pts in sorted(panels[backend].items()):
+            pts = sorted(pts, key=lambda r: r.median_ms)
+            ax.plot([r.median_ms for r in pts], [r.top1 for r in pts],
+                    marker=markers[families.index(family) % len(markers)],
+                    label=family)
             for r in pts:
                 ax.annotate(
                     r.model.split('-')[-1], (r.median_ms, r.top1),
-                    fontsize=7,
-                    xytext=(3, -9),
+                    fontsize=6,
+                    xytext=(3, -8),
                     textcoords='offset points')
-    ax.set_xlabel(f'median latency, ms (batch 1, {threads} thread(s))')
-    ax.set_ylabel('ImageNet top-1, % (published)')
-    ax.set_title(title)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.text(0.01, 0.01, command, fontsize=7, family='monospace')
+        ax.set_title(backend, fontsize=10)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    for ax in list(axes.flat)[len(panels):]:
+        ax.set_visible(False)
+    for ax in axes[-1]:
+        ax.set_xlabel(f'median latency, ms (batch 1, {threads} thread(s))')
+    for ax in axes[:, 0]:
+        ax.set_ylabel('ImageNet top-1, % (published)')
+    fig.suptitle(title)
+    fig.text(0.01, 0.005, command, fontsize=7, family='monospace')
     fig.tight_layout(rect=(0, 0.03, 1, 1))
     os.makedirs(osp.dirname(path) or '.', exist_ok=True)
     fig.savefig(path, dpi=120)

@@ -75,6 +75,10 @@ V2_PAIRS = (('PP-LCNetV2-base', 'MobileNetV3-large-1.0x', 1.0,
              'PaddleX 0.95 Paddle Inference, 1.22 best backend'), )
 # our fastest backend on PP-LCNet-1x against Paddle Inference (MKLDNN)
 PADDLE_RATIO_MODEL, PADDLE_RATIO_MAX = 'PP-LCNet-1.0x', 0.75
+# our fastest INT8 backend on PP-LCNet-1x against Paddle Inference FP32, at
+# 1 thread (issue 14)
+INT8_RATIO_MAX = 0.4
+INT8_BACKENDS = ('onnxruntime-int8', 'openvino-int8')
 
 
 class TensorClassifier(nn.Module):
@@ -201,7 +205,10 @@ def _mnv3_job(arch: str, scale: float) -> Job:
 
 
 def default_jobs(models: Optional[Sequence[str]] = None) -> List[Job]:
-    """The 21 classifiers, or those whose name contains one of ``models``.
+    """The 21 classifiers, or those whose name contains one of ``models``
+    (and then also the PicoDet networks of
+    :mod:`mm_pplcnet.benchmark.detector_jobs` that match, e.g.
+    ``PicoDet-S-416``).
 
     Args:
         models (Sequence[str], optional): Name filters, e.g.
@@ -216,7 +223,10 @@ def default_jobs(models: Optional[Sequence[str]] = None) -> List[Job]:
         _mnv3_job(arch, s) for arch in ('small', 'large') for s in MNV3_SCALES
     ]
     if models:
+        from .detector_jobs import picodet_jobs
         jobs = [j for j in jobs if any(m in j.name for m in models)]
+        # PicoDet networks with their Paddle rows: only when asked for
+        jobs += picodet_jobs(models)
         if not jobs:
             raise ValueError(f'no default model matches {list(models)}; '
                              f'names look like {TOP1_NAMES[:3]}')
@@ -233,8 +243,11 @@ def checks(rows: Sequence[Row], threads: Sequence[int]) -> List[dict]:
     against MobileNetV3) on every backend that timed both; at every
     thread count, the ratio of each pair of ``V2_PAIRS`` (PP-LCNetV2-base
     against MobileNetV3-large-1x) on every backend that timed both, and
-    our fastest backend on ``PADDLE_RATIO_MODEL`` against Paddle
-    Inference. Checks whose rows are missing are left out.
+    our fastest FP32 backend on ``PADDLE_RATIO_MODEL`` against Paddle
+    Inference and PicoDet-S-416's network on our fastest backend against
+    Paddle Inference's; at 1 thread also our fastest INT8 backend on
+    ``PADDLE_RATIO_MODEL`` against Paddle Inference FP32. Checks whose
+    rows are missing are left out.
 
     Args:
         rows (Sequence[Row]): The measured rows.
@@ -244,8 +257,28 @@ def checks(rows: Sequence[Row], threads: Sequence[int]) -> List[dict]:
         list[dict]: One dict per check: ``check``, ``backend``,
         ``threads``, ``value`` (the ratio), ``target`` and ``passed``.
     """
+    from .detector_jobs import PICODET_RATIO_MAX, PICODET_RATIO_MODEL
     from .report import fastest, find
     out: List[dict] = []
+
+    def ratio_check(check: str,
+                    row,
+                    ref,
+                    n: int,
+                    limit: float,
+                    target: str = '') -> None:
+        """Append the check ``row / ref <= limit`` when both were timed."""
+        if row and ref:
+            ratio = row.median_ms / ref.median_ms
+            out.append(
+                dict(
+                    check=check,
+                    backend=row.backend,
+                    threads=n,
+                    value=round(ratio, 3),
+                    target=target or f'<= {limit}',
+                    passed=ratio <= limit))
+
     backends = sorted({r.backend for r in rows if r.times_ms})
     for n in threads:
         # the LCNet / MobileNetV3 targets are set at 1 thread; V2-base /
@@ -254,31 +287,33 @@ def checks(rows: Sequence[Row], threads: Sequence[int]) -> List[dict]:
                  for a, b, limit, paper in (PAIRS if n == 1 else ())]
         for model, mnv3, limit, note in pairs + list(V2_PAIRS):
             for backend in backends:
-                a, b = find(rows, model, backend,
-                            n), find(rows, mnv3, backend, n)
-                if a and b:
-                    ratio = a.median_ms / b.median_ms
-                    out.append(
-                        dict(
-                            check=f'{model} / {mnv3} latency',
-                            backend=backend,
-                            threads=n,
-                            value=round(ratio, 3),
-                            target=f'<= {limit} ({note})',
-                            passed=ratio <= limit))
-        ours = fastest(rows, PADDLE_RATIO_MODEL, n)
+                ratio_check(f'{model} / {mnv3} latency',
+                            find(rows, model, backend, n),
+                            find(rows, mnv3, backend, n), n, limit,
+                            f'<= {limit} ({note})')
         ref = find(rows, PADDLE_RATIO_MODEL, 'paddle-inference', n)
-        if ours and ref:
-            ratio = ours.median_ms / ref.median_ms
-            out.append(
-                dict(
-                    check=f'{PADDLE_RATIO_MODEL}: fastest ours '
-                    f'({ours.backend}) / Paddle Inference MKLDNN',
-                    backend=ours.backend,
-                    threads=n,
-                    value=round(ratio, 3),
-                    target=f'<= {PADDLE_RATIO_MAX}',
-                    passed=ratio <= PADDLE_RATIO_MAX))
+        int8 = [
+            r for r in (find(rows, PADDLE_RATIO_MODEL, b, n)
+                        for b in INT8_BACKENDS) if r
+        ]
+        if n == 1 and int8:
+            best = min(int8, key=lambda r: r.median_ms)
+            ratio_check(
+                f'{PADDLE_RATIO_MODEL}: fastest INT8 ({best.backend}) / '
+                'Paddle Inference MKLDNN FP32', best, ref, n, INT8_RATIO_MAX)
+        det = fastest(rows, PICODET_RATIO_MODEL, n)
+        if det:
+            ratio_check(
+                f'{PICODET_RATIO_MODEL} network: fastest ours '
+                f'({det.backend}) / Paddle Inference MKLDNN', det,
+                find(rows, PICODET_RATIO_MODEL, 'paddle-inference', n), n,
+                PICODET_RATIO_MAX)
+        ours = fastest(rows, PADDLE_RATIO_MODEL, n,
+                       ('paddle-inference', ) + INT8_BACKENDS)
+        if ours:
+            ratio_check(
+                f'{PADDLE_RATIO_MODEL}: fastest ours ({ours.backend}) / '
+                'Paddle Inference MKLDNN', ours, ref, n, PADDLE_RATIO_MAX)
     return out
 
 

@@ -63,9 +63,12 @@ def tiny_job(name='tiny', family='PP-LCNet', top1=50.0):
 
 
 def test_every_backend_matches_eager_and_reports(tmp_path):
+    # the FP32 network backends (INT8, torch.compile and end-to-end rows:
+    # tests/test_benchmark/test_deploy_rows.py)
     names = [
         n for n, cls in BACKENDS.items()
-        if cls.available() and n != 'paddle-inference'
+        if cls.available() and n not in ('paddle-inference', 'torch-compile')
+        and cls.exact and not cls.config_only
     ]
     assert {'eager', 'torch-tuned'} <= set(names)
     rows = run_benchmark([tiny_job()],
@@ -212,6 +215,20 @@ def test_checks_compute_ratios():
     assert pair2['value'] == 0.7 and not pair2['passed']
     paddle = [c for c in out.values() if 'Paddle' in c['check']][0]
     assert paddle['value'] == 0.8 and not paddle['passed']
+    # INT8 rows: their own check against Paddle FP32, not the FP32 one
+    rows += [
+        fake_row('PP-LCNet-1.0x', 'onnxruntime-int8', 4.5),
+        fake_row('PP-LCNet-1.0x', 'openvino-int8', 3.5)
+    ]
+    out = {c['check'].split(' [')[0]: c for c in checks(rows, [1])}
+    int8 = [c for c in out.values() if 'INT8' in c['check']][0]
+    assert int8['backend'] == 'openvino-int8'
+    assert int8['value'] == 0.35 and int8['passed']
+    fp32 = [
+        c for c in out.values()
+        if 'Paddle' in c['check'] and 'INT8' not in c['check']
+    ][0]
+    assert fp32['backend'] == 'onnxruntime' and fp32['value'] == 0.8
 
 
 def test_v2_check_on_every_backend_and_thread_count():
