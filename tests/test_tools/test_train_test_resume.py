@@ -1,5 +1,6 @@
-"""tools/train.py, tools/test.py, --resume and the 2-process launcher on
-the generated toy classification set (real runs, a few seconds each)."""
+"""tools/train.py, tools/test.py and --resume on the generated toy
+classification set (real runs, a few seconds each; launchers with 1 and 2
+processes: test_distributed.py)."""
 import json
 import re
 
@@ -73,21 +74,3 @@ def test_resume_from_explicit_checkpoint_and_missing_data(toy_cls, tmp_path):
             str(TOY_CFG),
             work_dir=str(tmp_path / 'w'),
             resume=str(tmp_path / 'nope.pth'))
-
-
-@pytest.mark.slow
-def test_two_process_cpu_training(toy_cls, tmp_path):
-    work = tmp_path / 'dist'
-    # docs/training.md's launcher script itself (torchrun, gloo on CPU)
-    log = run_tool([
-        'bash', TOOLS / 'dist_train.sh', TOY_CFG, 2, '--work-dir', work,
-        '--cfg-options', *data_options(toy_cls), 'train_cfg.max_iters=4',
-        'train_cfg.val_interval=4', 'default_hooks.checkpoint.interval=4',
-        'default_hooks.logger.interval=1'
-    ],
-                   cwd=tmp_path,
-                   python=False,
-                   env=dict(OMP_NUM_THREADS='1', PORT='29531'))
-    assert 'Distributed launcher: pytorch' in log or 'world_size: 2' in log
-    assert [i for i, _ in losses(log)] == [1, 2, 3, 4]
-    assert (work / 'iter_4.pth').is_file()

@@ -31,10 +31,10 @@ TRAINABLE = {'xs': 704_254, 's': 1_186_492, 'm': 3_465_316, 'l': 5_804_500}
 SIZES = {'xs': (0.35, 96), 's': (0.75, 96), 'm': (1.5, 128), 'l': (2.0, 160)}
 # the COCO recipes of the current PicoDet (other configs in the folder, e.g.
 # toy data, are tested with their tools; the legacy ones in
-# test_picodet_legacy.py)
+# test_picodet_legacy.py, the PP-LCNetV2 one in test_pplcnetv2_configs.py)
 ALL_CONFIGS = sorted(
     f for f in glob.glob(str(CONFIGS / 'picodet' / '*_coco.py'))
-    if 'legacy' not in osp.basename(f))
+    if 'legacy' not in osp.basename(f) and 'lcnetv2' not in osp.basename(f))
 
 
 def load(name: str) -> Config:

@@ -62,7 +62,8 @@ def batch(n=2, seed=0):
 
 
 def test_config_files_are_the_expected_ones():
-    names = {p.name for p in SEG.glob('*.py')}
+    # the PP-LCNetV2 ones are tested in test_pplcnetv2_configs.py
+    names = {p.name for p in SEG.glob('*.py') if 'pplcnetv2' not in p.name}
     assert names == set(CITYSCAPES) | {TOY}
 
 
