@@ -165,8 +165,11 @@ def converted_path(src: str, family: Optional[str] = None) -> str:
         convert(src, tmp, family)
         os.replace(tmp, dst)
     finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
+        # the classifier converters also write a config beside their
+        # output; a cached conversion keeps only the weights
+        for path in (tmp, osp.splitext(tmp)[0] + '.py'):
+            if osp.exists(path):
+                os.remove(path)
     print_log(f'converted {src} -> {dst}', logger='current')
     return dst
 
@@ -188,8 +191,9 @@ def _download(entry: PublishedWeights) -> Tuple[str, bool]:
     try:
         return fetch(src, hub_checkpoint_dir()), True
     except Exception as err:
+        cause = err.__cause__ or err  # fetch's own advice is repeated below
         raise RuntimeError(
-            f'paddle://{entry.name}: could not download {src} ({err}). '
+            f'paddle://{entry.name}: could not download {src} ({cause}). '
             f'Without network access, download {entry.url} on another '
             'machine and either pass the file itself '
             f"(checkpoint='paddle:///path/to/{entry.filename}'), copy it "

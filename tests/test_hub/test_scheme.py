@@ -25,6 +25,8 @@ def test_download_convert_and_reuse(hub, server, paddle_weights):
     assert (hub / 'PPLCNet_x0_25_pretrained.pdparams').is_file()
     converted = list((hub / 'mm_pplcnet').glob('PPLCNet_x0_25_*.pth'))
     assert len(converted) == 1
+    # nothing else is left in the cache (no temporary files or configs)
+    assert list((hub / 'mm_pplcnet').iterdir()) == converted
     assert ckpt['meta']['scale'] == 0.25
     model = build_classifier(0.25, 1000)
     model.load_state_dict(ckpt['state_dict'], strict=True)
