@@ -206,7 +206,8 @@ def convert_pplcnetv2(source: str,
                       src: str,
                       dst: str,
                       backbone_only: bool = False,
-                      arch: Optional[str] = None) -> dict:
+                      arch: Optional[str] = None,
+                      trust_pickle: bool = False) -> dict:
     """Convert PaddleClas or timm PP-LCNetV2 weights to an mmpretrain file.
 
     The converted weights are loaded into the matching classifier first,
@@ -220,13 +221,16 @@ def convert_pplcnetv2(source: str,
         backbone_only (bool): Write ``backbone.*`` keys only.
         arch (str, optional): 'small', 'base' or 'large'; inferred from the
             shapes when None.
+        trust_pickle (bool): Unpickle a ``.pdparams`` without restrictions
+            (runs any code in it: only for files you trust). Defaults to
+            False: only what ``paddle.save`` writes is read.
 
     Returns:
         dict: The metadata written with the checkpoint (``deploy`` tells
         whether the weights are folded: build with ``deploy=True``).
     """
     if source == 'paddle':
-        raw = load_pdparams(src)
+        raw = load_pdparams(src, trust_pickle=trust_pickle)
         state_dict = paddle_pplcnetv2_to_mm(raw)
     elif source == 'timm':
         raw = load_torch_state_dict(src)

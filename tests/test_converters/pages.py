@@ -119,7 +119,7 @@ def render_page(
 def turn(image: np.ndarray, degrees: int) -> np.ndarray:
     """The page turned counter-clockwise by ``degrees`` (0, 90, 180, 270).
 
-    The orientation model's label is the clockwise angle that restores
-    the page, i.e. (360 - degrees) % 360 for a counter-clockwise turn.
+    The orientation model's label is the clockwise angle by which the page
+    was turned, i.e. (360 - degrees) % 360 for a counter-clockwise turn.
     """
     return np.ascontiguousarray(np.rot90(image, degrees // 90))

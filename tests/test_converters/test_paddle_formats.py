@@ -22,12 +22,11 @@ import pytest
 import torch
 from conftest import TOOLS
 
-from mm_pplcnet.converters import (UnsafePickleError, convert_mobilenet_v3,
-                                   convert_picodet, convert_pplcnet,
-                                   load_mobilenet_v3, load_paddle_params,
-                                   load_pdparams, load_picodet, load_pplcnet,
-                                   paddle_mobilenet_v3_to_mm,
-                                   paddle_picodet_to_mm, paddle_pplcnet_to_mm)
+from mm_pplcnet.converters import (
+    UnsafePickleError, convert_mobilenet_v3, convert_picodet, convert_pplcnet,
+    convert_pplcnetv2, load_mobilenet_v3, load_paddle_params, load_pdparams,
+    load_picodet, load_pplcnet, paddle_mobilenet_v3_to_mm,
+    paddle_picodet_to_mm, paddle_pplcnet_to_mm)
 
 paddle_ref = pytest.importorskip('mm_pplcnet.reference.paddle')
 paddle = paddle_ref.require_paddle()
@@ -88,6 +87,10 @@ ENTRY_POINTS = {
     lambda src, dst: _tool('mobilenet_v3_to_mmpretrain.py', src, dst),
     'picodet_to_mmdet.py':
     lambda src, dst: _tool('picodet_to_mmdet.py', src, dst),
+    'convert_pplcnetv2':
+    lambda src, dst: convert_pplcnetv2('paddle', src, dst),
+    'pplcnetv2_to_mmpretrain.py':
+    lambda src, dst: _tool('pplcnetv2_to_mmpretrain.py', 'paddle', src, dst),
 }
 
 

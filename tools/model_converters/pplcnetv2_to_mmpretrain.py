@@ -21,7 +21,8 @@ folded already (timm after ``reparameterize_model``) need
 """
 import argparse
 
-from mm_pplcnet.converters.common import resolve_source
+from mm_pplcnet.converters.common import (add_converter_args, resolve_source,
+                                          run_converter)
 from mm_pplcnet.converters.pplcnetv2 import (ARCHS, convert_pplcnetv2,
                                              paddle_url)
 
@@ -47,6 +48,7 @@ def main() -> None:
         help='with a variant name: the SSLD weights (base)')
     parser.add_argument(
         '--arch', choices=ARCHS, help='variant (inferred from the weights)')
+    add_converter_args(parser, config=False)
     args = parser.parse_args()
     src = args.src
     if args.source == 'paddle':
@@ -54,8 +56,13 @@ def main() -> None:
             src, lambda name: paddle_url(
                 name.lower().replace('pplcnetv2_', ''), ssld=args.ssld),
             'variant')
-    meta = convert_pplcnetv2(args.source, src, args.dst, args.backbone_only,
-                             args.arch)
+    meta = convert_pplcnetv2(
+        args.source,
+        src,
+        args.dst,
+        args.backbone_only,
+        args.arch,
+        trust_pickle=args.trust_pickle)
     what = 'backbone' if args.backbone_only else 'classifier'
     folded = ', folded (deploy=True)' if meta['deploy'] else ''
     print(f'wrote {args.dst}: PP-LCNetV2 {meta["arch"]} {what} '
@@ -64,4 +71,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_converter(main)
