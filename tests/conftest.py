@@ -1,4 +1,5 @@
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -28,6 +29,14 @@ def run_tool(args, cwd, timeout=900, env=None, python=True):
         pytest.fail(f'{" ".join(cmd)} exited {proc.returncode}:\n'
                     f'{proc.stdout[-6000:]}')
     return proc.stdout
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now (for a torchrun rendezvous): fixed
+    ports collide with anything else running, e.g. a second test run."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope='session')

@@ -22,11 +22,13 @@ import pytest
 import torch
 from conftest import TOOLS
 
-from mm_pplcnet.converters import (
-    UnsafePickleError, convert_mobilenet_v3, convert_picodet, convert_pplcnet,
-    convert_pplcnetv2, load_mobilenet_v3, load_paddle_params, load_pdparams,
-    load_picodet, load_pplcnet, paddle_mobilenet_v3_to_mm,
-    paddle_picodet_to_mm, paddle_pplcnet_to_mm)
+from mm_pplcnet.converters import (UnsafePickleError, convert_mobilenet_v3,
+                                   convert_picodet, convert_pplcnet,
+                                   convert_pplcnetv2, load_mobilenet_v3,
+                                   load_paddle_params, load_pdparams,
+                                   load_picodet, load_pplcnet,
+                                   paddle_mobilenet_v3_to_mm,
+                                   paddle_picodet_to_mm, paddle_pplcnet_to_mm)
 
 paddle_ref = pytest.importorskip('mm_pplcnet.reference.paddle')
 paddle = paddle_ref.require_paddle()

@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import CONFIGS, TOOLS, run_tool
+from conftest import CONFIGS, TOOLS, free_port, run_tool
 
 # task: (config, data fixture, dataloader root suffix, by epoch, metric)
 TASKS = {
@@ -65,7 +65,7 @@ def launch(script, args, cwd, port, env=None):
 def test_train_resume_test(task, nproc, request, tmp_path):
     config, data, _, by_epoch, metric = TASKS[task]
     root = request.getfixturevalue(data)
-    port = 29600 + 10 * sorted(TASKS).index(task) + nproc
+    port = free_port()
     work = tmp_path / 'work'
     unit = 'epoch' if by_epoch else 'iter'
     log = launch('dist_train.sh', [
@@ -93,6 +93,7 @@ def test_two_single_process_nodes_on_loopback(toy_cls, tmp_path):
     config = TASKS['cls'][0]
     work = tmp_path / 'work'
     procs = []
+    port = free_port()
     for rank in (0, 1):
         env = dict(
             os.environ,
@@ -101,7 +102,7 @@ def test_two_single_process_nodes_on_loopback(toy_cls, tmp_path):
             NNODES='2',
             NODE_RANK=str(rank),
             MASTER_ADDR='127.0.0.1',
-            PORT='29690')
+            PORT=str(port))
         procs.append(
             subprocess.Popen([
                 'bash',
@@ -142,7 +143,7 @@ def test_launcher_shows_the_tools_error_last(toy_cityscapes, tmp_path):
                               os.environ,
                               OMP_NUM_THREADS='1',
                               PYTHON=sys.executable,
-                              PORT='29695'),
+                              PORT=str(free_port())),
                           capture_output=True,
                           text=True,
                           timeout=600)
