@@ -24,11 +24,11 @@ from conftest import TOOLS
 
 from mm_pplcnet.converters import (UnsafePickleError, convert_mobilenet_v3,
                                    convert_picodet, convert_pplcnet,
-                                   convert_pplcnetv2, load_mobilenet_v3,
-                                   load_paddle_params, load_pdparams,
-                                   load_picodet, load_pplcnet,
+                                   load_mobilenet_v3, load_paddle_params,
+                                   load_pdparams, load_picodet, load_pplcnet,
                                    paddle_mobilenet_v3_to_mm,
                                    paddle_picodet_to_mm, paddle_pplcnet_to_mm)
+from mm_pplcnet.converters.pplcnetv2 import convert_pplcnetv2
 
 paddle_ref = pytest.importorskip('mm_pplcnet.reference.paddle')
 paddle = paddle_ref.require_paddle()
