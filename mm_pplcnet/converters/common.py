@@ -137,24 +137,58 @@ def load_torch_state_dict(src: str) -> Dict[str, torch.Tensor]:
     return dict(obj)
 
 
-def add_converter_args(parser, config: bool = True) -> None:
-    """Add the options every Paddle converter tool has.
+def converter_parser(doc: str,
+                     src_help: str,
+                     sources: Sequence[str] = (),
+                     backbone_only: bool = True,
+                     ssld_help: Optional[str] = None,
+                     config_help: Optional[str] = (
+                         'an mmpretrain config whose model the weights must '
+                         'fit (an error lists what does not)')):
+    """The argument parser every converter tool starts from.
+
+    It has ``[source] src dst``, ``--backbone-only``, ``--ssld``,
+    ``--config`` (each when asked for) and ``--trust-pickle``; the tool
+    adds its own size options.
 
     Args:
-        parser (argparse.ArgumentParser): The tool's parser.
-        config (bool): Add ``--config`` (an mmpretrain config the weights
-            must fit). Defaults to True.
+        doc (str): The tool's module docstring: its first line is the
+            description, the rest the epilog (usage examples).
+        src_help (str): Help of the ``src`` argument.
+        sources (Sequence[str]): Choices of a leading ``source`` argument
+            (e.g. ``('paddle', 'timm')``). Defaults to none.
+        backbone_only (bool): Add ``--backbone-only``. Defaults to True.
+        ssld_help (str, optional): Add ``--ssld`` with this help.
+        config_help (str, optional): Add ``--config`` with this help
+            (None: no ``--config``). Defaults to the mmpretrain one.
+
+    Returns:
+        argparse.ArgumentParser: The parser.
     """
-    if config:
+    import argparse
+    parser = argparse.ArgumentParser(
+        description=doc.split('\n')[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=doc.split('\n', 1)[1])
+    if sources:
+        parser.add_argument('source', choices=list(sources))
+    parser.add_argument('src', help=src_help)
+    parser.add_argument('dst', help='output .pth')
+    if backbone_only:
         parser.add_argument(
-            '--config',
-            help='an mmpretrain config whose model the weights must fit '
-            '(an error lists what does not)')
+            '--backbone-only',
+            action='store_true',
+            help='write only the backbone.* weights')
+    if ssld_help:
+        parser.add_argument('--ssld', action='store_true', help=ssld_help)
+    if config_help:
+        parser.add_argument('--config', help=config_help)
     parser.add_argument(
         '--trust-pickle',
         action='store_true',
         help='unpickle a .pdparams without restrictions (runs any code in '
         'it: only for files you trust)')
+    return parser
 
 
 def run_converter(main: Callable[[], None]) -> None:

@@ -54,7 +54,8 @@ def render_page(seed: int,
                    label: str) -> int:
         (_, th), base = cv2.getTextSize('Ag', font, scale, thick)
         step = int((th + base) * rng.uniform(1.5, 1.9))
-        top, right = y, margin
+        # the region is the ink: from the first line's cap height down
+        top, right = y + step - th, margin
         for i in range(lines):
             words = _words(rng, 40)
             # cut to the column width

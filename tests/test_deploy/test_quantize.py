@@ -12,7 +12,8 @@ from conftest import CONFIGS, REPO, TOOLS, run_tool
 
 from mm_pplcnet.deploy import Predictor
 from mm_pplcnet.deploy.builder import example_images
-from mm_pplcnet.deploy.quantize import agreement, list_images, split_images
+from mm_pplcnet.deploy.quantize import (agreement, list_images, prepare_onnx,
+                                        split_images)
 
 DET = CONFIGS / 'picodet' / 'picodet-xs_lcnet_1xb8-24e_toy-coco-192.py'
 SEG = CONFIGS / 'deeplabv3plus' / \
@@ -92,6 +93,46 @@ def test_calibration_errors(tmp_path):
     assert proc.returncode != 0
     assert 'holds no images' in proc.stdout + proc.stderr
     assert 'Traceback' not in proc.stderr
+
+
+@pytest.mark.parametrize('arch', ['PPLCNet', 'PaddleMobileNetV3'])
+def test_prepared_graph_keeps_hardswish(arch, tmp_path):
+    """``quant_pre_process`` inlines HardSwish into HardSigmoid + Mul
+    (slow on OpenVINO); the prepared graph has it back as one op, the
+    SE gates' HardSigmoid untouched, the outputs unchanged."""
+    import onnx
+    import onnxruntime as ort
+    import torch
+
+    from mm_pplcnet.benchmark.backends import export_onnx
+    from mm_pplcnet.models.backbones import PaddleMobileNetV3, PPLCNet
+    torch.manual_seed(0)
+    net = (PPLCNet(scale=0.5) if arch == 'PPLCNet' else PaddleMobileNetV3(
+        arch='small', scale=0.5)).eval()
+    for m in net.modules():  # outputs of a useful scale
+        if isinstance(m, torch.nn.Conv2d):
+            torch.nn.init.kaiming_normal_(m.weight)
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.running_var.fill_(0.5)
+            m.weight.data.uniform_(0.5, 1.5)
+    x = torch.randn(1, 3, 64, 64)
+    raw = export_onnx(net, x, str(tmp_path / 'raw.onnx'))
+    prepared = prepare_onnx(raw, str(tmp_path / 'prepared.onnx'))
+
+    def ops(path):
+        nodes = onnx.load(path).graph.node
+        return [n.op_type for n in nodes]
+
+    before, after = ops(raw), ops(prepared)
+    assert after.count('HardSwish') == before.count('HardSwish') > 0
+    assert after.count('HardSigmoid') == before.count('HardSigmoid')
+    outs = []
+    for path in (raw, prepared):
+        sess = ort.InferenceSession(path, providers=['CPUExecutionProvider'])
+        outs.append(sess.run(None, {'input': x.numpy()})[0])
+    scale = np.abs(outs[0]).max()
+    assert scale > 1e-3
+    np.testing.assert_allclose(outs[1], outs[0], atol=1e-5 * scale)
 
 
 def test_split_and_agreement():

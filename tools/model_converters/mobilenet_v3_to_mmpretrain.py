@@ -21,34 +21,21 @@ configs: ``init_cfg=dict(type='Pretrained', checkpoint=OUT,
 prefix='backbone.')``. Arch and scale are read from the weights' shapes
 unless given.
 """
-import argparse
-
 from mm_pplcnet.converters import convert_mobilenet_v3, paddle_mobilenet_v3_url
-from mm_pplcnet.converters.common import (add_converter_args, resolve_source,
+from mm_pplcnet.converters.common import (converter_parser, resolve_source,
                                           run_converter)
 from mm_pplcnet.converters.mobilenet_v3 import ARCHS, parse_variant
 from mm_pplcnet.models.backbones import parse_scale
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__.split('\n')[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=__doc__.split('\n', 1)[1])
-    parser.add_argument(
-        'src',
-        help='weights file or URL, or a published variant such as '
+    parser = converter_parser(
+        __doc__, 'weights file or URL, or a published variant such as '
         'large_x0_35 or small_x1_0 (downloads it)')
-    parser.add_argument('dst', help='output .pth')
-    parser.add_argument(
-        '--backbone-only',
-        action='store_true',
-        help='write only the backbone.* weights')
     parser.add_argument(
         '--arch', choices=ARCHS, help='inferred from the weights')
     parser.add_argument(
         '--scale', help='width multiplier (inferred from the weights)')
-    add_converter_args(parser, config=True)
     args = parser.parse_args()
     src = resolve_source(
         args.src, lambda name: paddle_mobilenet_v3_url(*parse_variant(name)),

@@ -33,29 +33,22 @@ checkpoint of the whole detector: test it with
 ``tools/test.py CONFIG OUT``. Keys or shapes that do not fit the model
 (a wrong size, another number of classes) are an error listing them.
 """
-import argparse
-
 from mm_pplcnet.converters import convert_picodet
-from mm_pplcnet.converters.common import add_converter_args, run_converter
+from mm_pplcnet.converters.common import converter_parser, run_converter
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__.split('\n')[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=__doc__.split('\n', 1)[1])
-    parser.add_argument(
-        'src', help='PicoDet weights (any format above): file or URL')
-    parser.add_argument('dst', help='output .pth')
-    parser.add_argument(
-        '--config', help='mmdet config whose model the weights must fit')
+    parser = converter_parser(
+        __doc__,
+        'PicoDet weights (any format above): file or URL',
+        backbone_only=False,
+        config_help='mmdet config whose model the weights must fit')
     parser.add_argument(
         '--num-classes', type=int, help='expected number of classes')
     parser.add_argument(
         '--generation',
         choices=['v2', 'legacy'],
         help='expected PicoDet generation (default: read from the weights)')
-    add_converter_args(parser, config=False)
     args = parser.parse_args()
     meta = convert_picodet(args.src, args.dst, args.config, args.num_classes,
                            args.generation, args.trust_pickle)

@@ -32,36 +32,21 @@ detection and segmentation configs:
 timm weights need the head option ``last_conv_bias=True`` (timm's
 conv_head has a bias).
 """
-import argparse
-
 from mm_pplcnet.converters import convert_pplcnet, paddle_url
-from mm_pplcnet.converters.common import (add_converter_args, resolve_source,
+from mm_pplcnet.converters.common import (converter_parser, resolve_source,
                                           run_converter)
 from mm_pplcnet.models.backbones import parse_scale
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__.split('\n')[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=__doc__.split('\n', 1)[1])
-    parser.add_argument('source', choices=['paddle', 'timm'])
-    parser.add_argument(
-        'src',
-        help='weights file or URL (paddle: also a scale name '
-        'such as x0.5 for the published file)')
-    parser.add_argument('dst', help='output .pth')
-    parser.add_argument(
-        '--backbone-only',
-        action='store_true',
-        help='write only the backbone.* weights')
-    parser.add_argument(
-        '--ssld',
-        action='store_true',
-        help='with a scale name: the SSLD weights (x0.5, x1.0, x2.5)')
+    parser = converter_parser(
+        __doc__,
+        'weights file or URL (paddle: also a scale name such as x0.5 for '
+        'the published file)',
+        sources=('paddle', 'timm'),
+        ssld_help='with a scale name: the SSLD weights (x0.5, x1.0, x2.5)')
     parser.add_argument(
         '--scale', help='width multiplier (inferred from the weights)')
-    add_converter_args(parser, config=True)
     args = parser.parse_args()
     src = args.src
     if args.source == 'paddle':

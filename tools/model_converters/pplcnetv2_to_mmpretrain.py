@@ -19,36 +19,22 @@ inference with ``model.backbone.switch_to_deploy()``. Weights that are
 folded already (timm after ``reparameterize_model``) need
 ``backbone.deploy=True``.
 """
-import argparse
-
-from mm_pplcnet.converters.common import (add_converter_args, resolve_source,
+from mm_pplcnet.converters.common import (converter_parser, resolve_source,
                                           run_converter)
 from mm_pplcnet.converters.pplcnetv2 import (ARCHS, convert_pplcnetv2,
                                              paddle_url)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__.split('\n')[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=__doc__.split('\n', 1)[1])
-    parser.add_argument('source', choices=['paddle', 'timm'])
-    parser.add_argument(
-        'src',
-        help='weights file or URL (paddle: also a variant name, small, '
-        'base or large, for the published file)')
-    parser.add_argument('dst', help='output .pth')
-    parser.add_argument(
-        '--backbone-only',
-        action='store_true',
-        help='write only the backbone.* weights')
-    parser.add_argument(
-        '--ssld',
-        action='store_true',
-        help='with a variant name: the SSLD weights (base)')
+    parser = converter_parser(
+        __doc__,
+        'weights file or URL (paddle: also a variant name, small, base or '
+        'large, for the published file)',
+        sources=('paddle', 'timm'),
+        ssld_help='with a variant name: the SSLD weights (base)',
+        config_help=None)
     parser.add_argument(
         '--arch', choices=ARCHS, help='variant (inferred from the weights)')
-    add_converter_args(parser, config=False)
     args = parser.parse_args()
     src = args.src
     if args.source == 'paddle':
