@@ -29,6 +29,9 @@ import torch
 
 from .backends import Backend, export_onnx
 
+# models one benchmark process may compile (Dynamo's cache limits)
+_MAX_COMPILED = 256
+
 
 class TorchCompileBackend(Backend):
     """``torch.compile`` with the inductor backend and freezing."""
@@ -47,13 +50,34 @@ class TorchCompileBackend(Backend):
         """
         import time
 
+        import torch._dynamo.config as dynamo_config
         import torch._inductor.config as inductor_config
+        from torch._dynamo.utils import counters
         torch.set_num_threads(self.threads)
         inductor_config.freezing = True
+        # Dynamo caches compiled graphs per code object: every model of a
+        # class shares ``forward``, and after ``recompile_limit`` (8) of
+        # them Dynamo silently runs the rest eagerly. A benchmark compiles
+        # one model per row, so the limits are raised for it.
+        for name in ('recompile_limit', 'cache_size_limit'):
+            if hasattr(dynamo_config, name):
+                setattr(dynamo_config, name,
+                        max(getattr(dynamo_config, name), _MAX_COMPILED))
+        for name in ('accumulated_recompile_limit',
+                     'accumulated_cache_size_limit'):
+            if hasattr(dynamo_config, name):
+                setattr(dynamo_config, name,
+                        max(getattr(dynamo_config, name), 4 * _MAX_COMPILED))
+        graphs = counters['stats']['unique_graphs']
         compiled = torch.compile(model, backend='inductor', dynamic=False)
         start = time.perf_counter()
         with torch.inference_mode():
             compiled(example)
+        if counters['stats']['unique_graphs'] == graphs:
+            raise RuntimeError(
+                'torch.compile compiled no graph for this model (it would '
+                'run eagerly); more than the Dynamo cache limit of '
+                f'{_MAX_COMPILED} models in one process?')
         self.info = dict(
             compile_s=f'{time.perf_counter() - start:.1f}', freezing='on')
 

@@ -47,6 +47,29 @@ def test_compile_and_int8_rows(tmp_path):
     assert report.plot(rows, str(tmp_path / 'p.png'), 1, 'cmd')
 
 
+@pytest.mark.slow
+def test_compile_rows_never_fall_back_to_eager(monkeypatch):
+    """Dynamo stops compiling a ``forward`` after ``recompile_limit``
+    models of one class and runs the rest eagerly (the default suite's
+    later rows were eager under the torch-compile name); the backend
+    raises the limits, and would say so rather than time eager code."""
+    import torch
+    import torch._dynamo.config as dynamo_config
+    from torch import nn
+    torch._dynamo.reset()
+    for name in ('recompile_limit', 'cache_size_limit'):
+        if hasattr(dynamo_config, name):
+            monkeypatch.setattr(dynamo_config, name, 1)
+    x = torch.randn(1, 3, 8, 8)
+    for _ in range(3):  # three models of one class: two past the limit
+        model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.Hardswish()).eval()
+        run = BACKENDS['torch-compile'](1).prepare(model, x)
+        with torch.no_grad():
+            ref = model(x).numpy()
+        assert abs(run(x.numpy()) - ref).max() <= 1e-5 * abs(ref).max()
+    torch._dynamo.reset()
+
+
 def test_end_to_end_rows_need_a_config():
     rows = _run([tiny_job()], ['predictor-onnxruntime'])
     assert 'need a --config job' in rows[0].error
