@@ -1,4 +1,4 @@
-"""CPU latency benchmark: PP-LCNet against MobileNetV3 (and Paddle).
+r"""CPU latency benchmark: PP-LCNet against MobileNetV3 (and Paddle).
 
     # the default suite: 8 PP-LCNet + 3 PP-LCNetV2 (folded) + 10
     # MobileNetV3 classifiers, 224x224, batch 1, every installed backend,
@@ -146,14 +146,16 @@ def main() -> None:
         f.write(text)
     report.write_json(rows, out + '.json', meta, results)
     report.write_csv(rows, out + '.csv')
+    machine = (f'{meta["cpu"]}; ISA: {" ".join(meta["isa"]) or "unknown"}')
     with open(out + '.md', 'w') as f:
+        f.write(f'{machine}; {command}\n\n')
         f.write('\n\n'.join(f'Median latency, {n} thread(s) (ms):\n\n'
                             + report.latency_markdown(rows, n)
                             for n in threads) + '\n')
     written = [out + '.json', out + '.csv', out + '.txt', out + '.md']
     for n in threads:
         png = f'{out}.png' if len(threads) == 1 else f'{out}_{n}thr.png'
-        if report.plot(rows, png, n, command):
+        if report.plot(rows, png, n, f'{command}  [{machine}]'):
             written.append(png)
     print('wrote ' + ', '.join(written))
 

@@ -20,6 +20,10 @@ PADDLE_DROPOUT_P = 0.2
 _PADDLE_SE_CONV = re.compile(r'\.(se|mid_se)\.(conv[12])\.(weight|bias)$')
 
 
+class DownloadError(RuntimeError):
+    """A weights file could not be downloaded (no internet, bad URL)."""
+
+
 def fetch(src: str, cache_dir: Optional[str] = None) -> str:
     """Return a local path for ``src``, downloading it if it is a URL.
 
@@ -30,6 +34,10 @@ def fetch(src: str, cache_dir: Optional[str] = None) -> str:
 
     Returns:
         str: The local file.
+
+    Raises:
+        FileNotFoundError: ``src`` is a path that does not exist.
+        DownloadError: The URL could not be downloaded.
     """
     if not src.startswith(('http://', 'https://')):
         if not osp.isfile(src):
@@ -45,7 +53,7 @@ def fetch(src: str, cache_dir: Optional[str] = None) -> str:
         torch.hub.download_url_to_file(src, tmp, progress=True)
     except (URLError, OSError) as err:
         os.remove(tmp)
-        raise RuntimeError(
+        raise DownloadError(
             f'could not download {src}: {err}. Without internet access, '
             'download the file on another machine and pass its local '
             'path instead of the URL.') from err
@@ -202,9 +210,9 @@ def run_converter(main: Callable[[], None]) -> None:
     from ..engine import run_cli
     try:
         run_cli(main)
-    except (ValueError, KeyError) as err:
+    except (ValueError, KeyError, DownloadError) as err:
         text = err.args[0] if isinstance(err, KeyError) and err.args else err
-        raise SystemExit(f'error: {text}') from err
+        raise SystemExit(f'error: {text}') from None
 
 
 def paddle_bn_name(key: str) -> str:

@@ -43,9 +43,11 @@ class _Outputs(nn.Module):
 
 
 def build_export_model(
-        config: str,
-        checkpoint: Optional[str] = None,
-        backbone_only: bool = False) -> Tuple[nn.Module, Tuple[int, int], str]:
+    config: str,
+    checkpoint: Optional[str] = None,
+    backbone_only: bool = False,
+    shape: Optional[Sequence[int]] = None
+) -> Tuple[nn.Module, Tuple[int, int], str]:
     """Build the model of an mmpretrain / mmdet / mmseg config for export.
 
     Args:
@@ -53,15 +55,22 @@ def build_export_model(
         checkpoint (str, optional): Weights. When None, random ones with
             calibrated BN statistics (:func:`build_config_model`).
         backbone_only (bool): Export only the backbone (its feature maps).
+        shape (Sequence[int], optional): Input ``(H, W)`` in pixels; when
+            None, the config's test size.
 
     Returns:
-        tuple: The exportable module, the config's test (H, W), the scope.
+        tuple: The exportable module, the input (H, W), the scope.
+
+    Raises:
+        ValueError: No ``shape`` and the config's test pipeline has no
+            fixed size.
     """
     model, cfg, scope = build_config_model(config, checkpoint)
     # the wrapper in eval mode too: torch.onnx.export restores the
     # wrapper's mode on every submodule afterwards
     wrapper = _Outputs(model, backbone_only).eval()
-    return wrapper, config_input_shape(cfg), scope
+    hw = tuple(shape) if shape else config_input_shape(cfg)
+    return wrapper, hw, scope
 
 
 def export_and_check(model: nn.Module,

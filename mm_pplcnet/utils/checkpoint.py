@@ -266,6 +266,19 @@ def check_state_dict(module: nn.Module,
     hint = _prefix_hint(own, state_dict)
     if hint:
         lines.append(hint)
+
+    def has(keys, part):
+        return any(part in k for k in keys)
+
+    if (has(missing, '.dw_conv_list.') and has(unexpected, '.dw_conv.')) \
+            or (has(missing, '.dw_conv.')
+                and has(unexpected, '.dw_conv_list.')):
+        # PP-LCNetV2: trained branches vs their folded form
+        lines.append('A PP-LCNetV2 checkpoint keeps either the parallel '
+                     'depthwise branches (dw_conv_list) or their folded '
+                     'conv (dw_conv, written after switch_to_deploy()): '
+                     'build the backbone with deploy=True for folded '
+                     'weights, deploy=False for trained ones.')
     lines.append('Check that the model settings (scale, arch, num_classes) '
                  'match the checkpoint and that `prefix` is right, or '
                  'convert the weights with tools/model_converters. '

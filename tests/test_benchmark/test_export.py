@@ -28,3 +28,24 @@ def test_export_tools_run(tmp_path):
     assert 'max |ONNX Runtime - PyTorch|' in out
     out = run_tool([TOOLS / 'analysis' / 'get_flops.py', CLS], cwd=tmp_path)
     assert 'params 2,952,520' in out and 'Paddle-style FLOPs 0.161 G' in out
+
+
+@pytest.mark.parametrize('tool', [('analysis', 'get_flops.py'),
+                                  ('deployment', 'export_onnx.py')])
+def test_shape_for_configs_without_a_test_size(tool, tmp_path):
+    """The toy configs' test pipelines have no fixed size: ``--shape``
+    gives it, and without it the tool says so in one line."""
+    import subprocess
+    import sys
+    toy = str(CONFIGS / 'pplcnet' / 'pplcnet-x0.5_1xb16_toy-cls.py')
+    args = [TOOLS / tool[0] / tool[1], toy, '--out', tmp_path / 'x.onnx']
+    if tool[1] == 'get_flops.py':
+        args = args[:2]
+    out = run_tool(args + ['--shape', '64', '64'], cwd=tmp_path)
+    assert '64, 64)' in out
+    proc = subprocess.run([sys.executable, *map(str, args)],
+                          cwd=tmp_path,
+                          capture_output=True,
+                          text=True)
+    assert proc.returncode == 2 and 'Traceback' not in proc.stderr
+    assert 'pass --shape H W' in proc.stderr.strip().splitlines()[-1]

@@ -112,6 +112,22 @@ def test_malicious_pdparams_runs_nothing(entry, trust_env, tmp_path,
     assert not marker.exists()
 
 
+@pytest.mark.parametrize('entry',
+                         sorted(e for e in ENTRY_POINTS if e.endswith('.py')))
+def test_tools_end_a_failed_download_with_one_line(entry, tmp_path,
+                                                   monkeypatch):
+    """No internet (a closed port on 127.0.0.1 here): the tool ends with
+    the message and its advice, not urllib's traceback."""
+    monkeypatch.setenv('TORCH_HOME', str(tmp_path))
+    url = 'http://127.0.0.1:9/PPLCNet_x1_0_pretrained.pdparams'
+    with pytest.raises(SystemExit) as info:
+        ENTRY_POINTS[entry](url, str(tmp_path / 'out.pth'))
+    text = str(info.value)
+    assert text.startswith('error: could not download ' + url)
+    assert 'pass its local path' in text and '\n' not in text
+    assert info.value.__cause__ is None and info.value.__suppress_context__
+
+
 def test_trust_pickle_is_the_opt_in(tmp_path):
     marker = tmp_path / 'ran'
     src = _malicious(tmp_path / 'evil.pdparams', marker)

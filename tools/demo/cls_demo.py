@@ -1,4 +1,4 @@
-"""Classify an image with an mmpretrain config and checkpoint: top-k
+r"""Classify an image with an mmpretrain config and checkpoint: top-k
 labels with scores.
 
     python tools/demo/cls_demo.py CONFIG CHECKPOINT IMAGE [--topk 5]

@@ -1,4 +1,4 @@
-"""Run a deploy folder on an image and draw the result (no torch needed).
+r"""Run a deploy folder on an image and draw the result (no torch needed).
 
     python tools/demo/deploy_demo.py DIR IMAGE --out result.jpg \
         [--score-thr 0.3] [--threads N]

@@ -1,4 +1,4 @@
-"""Detect objects in an image with a PicoDet config and draw the boxes.
+r"""Detect objects in an image with a PicoDet config and draw the boxes.
 
     python tools/demo/det_demo.py CONFIG CHECKPOINT IMAGE --out OUT.jpg \
         [--score-thr 0.3]

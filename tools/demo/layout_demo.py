@@ -1,4 +1,4 @@
-"""Draw the layout regions (text, title, table, figure, ...) of a page.
+r"""Draw the layout regions (text, title, table, figure, ...) of a page.
 
     python tools/demo/layout_demo.py CONFIG CHECKPOINT PAGE_IMAGE \
         --out page_layout.jpg [--score-thr 0.5] [--json regions.json] \

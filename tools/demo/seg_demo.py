@@ -1,4 +1,4 @@
-"""Segment an image with an mmseg config of ours; write a colour-coded mask.
+r"""Segment an image with an mmseg config of ours; write a colour-coded mask.
 
     python tools/demo/seg_demo.py CONFIG CHECKPOINT IMAGE --out OUT.png \
         [--opacity 0.5] [--device cpu]

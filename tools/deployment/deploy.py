@@ -1,4 +1,4 @@
-"""Write a deploy folder: model + deploy.json, run without torch.
+r"""Write a deploy folder: model + deploy.json, run without torch.
 
     python tools/deployment/deploy.py CONFIG CKPT --out DIR \
         [--backend onnxruntime|openvino] \

@@ -1,4 +1,4 @@
-"""Export a model (or its backbone) of one of our configs to ONNX.
+r"""Export a model (or its backbone) of one of our configs to ONNX.
 
     python tools/deployment/export_onnx.py CONFIG [CHECKPOINT] \
         [--out model.onnx] [--shape H W] [--backbone-only]
@@ -29,9 +29,12 @@ def main() -> None:
     parser.add_argument('--backbone-only', action='store_true')
     parser.add_argument('--opset', type=int, default=17)
     args = parser.parse_args()
-    model, hw, _ = build_export_model(args.config, args.checkpoint,
-                                      args.backbone_only)
-    shape = (args.batch, 3, *(args.shape or hw))
+    try:
+        model, hw, _ = build_export_model(args.config, args.checkpoint,
+                                          args.backbone_only, args.shape)
+    except ValueError as err:  # e.g. no fixed test size and no --shape
+        parser.error(str(err))
+    shape = (args.batch, 3, *hw)
     result = export_and_check(model, args.out, shape, opset=args.opset)
     print(f'wrote {args.out}: input {shape}, outputs {result["shapes"]}, '
           f'max |ONNX Runtime - PyTorch| = {max(result["max_abs_diff"]):.2e}')

@@ -1,4 +1,4 @@
-"""Convert PaddleClas MobileNetV3 weights for mm_pplcnet.
+r"""Convert PaddleClas MobileNetV3 weights for mm_pplcnet.
 
 Every format, any number of classes: .pdparams, inference models
 (.pdmodel / .json + .pdiparams) and paddle2onnx .onnx exports; no Paddle

@@ -1,4 +1,4 @@
-"""Convert PaddleDetection PP-PicoDet (LCNet) weights for mm_pplcnet.
+r"""Convert PaddleDetection PP-PicoDet (LCNet) weights for mm_pplcnet.
 
 Both generations: the current PicoDet (LCPAN + PicoHeadV2) and the legacy
 one (CSP-PAN + PicoHead: the 2021 COCO models and PP-Structure's layout

@@ -1,4 +1,4 @@
-"""Convert PP-LCNet weights (PaddleClas or timm) for mm_pplcnet.
+r"""Convert PP-LCNet weights (PaddleClas or timm) for mm_pplcnet.
 
 Paddle sources in every format, any number of classes: a .pdparams
 training file, an inference model (inference.pdmodel or Paddle 3's

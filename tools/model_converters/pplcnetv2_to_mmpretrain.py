@@ -1,4 +1,4 @@
-"""Convert PP-LCNetV2 ImageNet weights (PaddleClas or timm) for mm_pplcnet.
+r"""Convert PP-LCNetV2 ImageNet weights (PaddleClas or timm) for mm_pplcnet.
 
     # PaddleClas .pdparams (path or URL): PPLCNetV2_{small,base,large}
     python tools/model_converters/pplcnetv2_to_mmpretrain.py paddle \
