@@ -139,14 +139,13 @@ def main() -> None:
     meta['profiles'] = profiles
     for block in profiles:
         text += '\n\n' + block
-    text += (f'\n\n{meta["cpu"]}; ISA: {" ".join(meta["isa"]) or "unknown"}'
-             f'; reproduce with: {command}\n')
+    machine = f'{meta["cpu"]}; ISA: {" ".join(meta["isa"]) or "unknown"}'
+    text += f'\n\n{machine}; reproduce with: {command}\n'
     print('\n' + text)
     with open(out + '.txt', 'w') as f:
         f.write(text)
     report.write_json(rows, out + '.json', meta, results)
     report.write_csv(rows, out + '.csv')
-    machine = (f'{meta["cpu"]}; ISA: {" ".join(meta["isa"]) or "unknown"}')
     with open(out + '.md', 'w') as f:
         f.write(f'{machine}; {command}\n\n')
         f.write('\n\n'.join(f'Median latency, {n} thread(s) (ms):\n\n'
