@@ -35,5 +35,8 @@ format:
 	$(PY) -m isort $(SRC)
 	$(PY) -m yapf -i -r $(SRC)
 
+# unit tests first (fast, under 15 minutes on 2 cores), then the tests
+# marked slow (training runs, tool subprocesses, Paddle exports)
 test: lint
-	$(PY) -m pytest tests
+	$(PY) -m pytest -m 'not slow' tests
+	$(PY) -m pytest -m slow tests

@@ -120,6 +120,11 @@ def load_torch_state_dict(src: str) -> Dict[str, torch.Tensor]:
     what = 'PyTorch state dict (.pth / .bin / .safetensors)'
     if osp.getsize(path) == 0:
         raise ValueError(f'{path} is empty (0 bytes), not a {what}')
+    ext = osp.splitext(path)[1].lower()
+    if ext in ('.pdparams', '.pdmodel', '.pdiparams', '.json', '.onnx'):
+        raise ValueError(
+            f'{path} is a Paddle file ({ext}), not a {what}: convert it with '
+            "the 'paddle' source ('... paddle SRC DST')")
     try:
         if path.endswith('.safetensors'):
             from safetensors.torch import load_file
@@ -128,9 +133,10 @@ def load_torch_state_dict(src: str) -> Dict[str, torch.Tensor]:
             obj = torch.load(path, map_location='cpu', weights_only=True)
     except pickle.UnpicklingError as err:
         raise ValueError(
-            f'{path} is not a {what} that loads safely '
-            f'(torch.load weights_only=True): {str(err).splitlines()[0]}'
-        ) from err
+            f'{path} is not a {what} that loads safely (torch.load '
+            'weights_only=True refuses it: it holds objects other than '
+            'tensors, or it is a Paddle .pdparams under another name, which '
+            "the 'paddle' source reads)") from err
     except Exception as err:  # torch raises KeyError, RuntimeError, ...
         raise ValueError(f'{path} is not a {what}: {type(err).__name__}: '
                          f'{err}') from err

@@ -120,6 +120,10 @@ class PaddleParams:
     metadata: Dict[str, str] = field(default_factory=dict)
 
 
+# PyTorch checkpoints (torch.save writes a zip: b'PK' first)
+TORCH_EXTENSIONS = ('.pth', '.pt', '.bin', '.ckpt', '.safetensors')
+
+
 def _bad(path: str, what: str, err: Optional[BaseException] = None):
     detail = f': {type(err).__name__}: {err}' if err is not None else ''
     return ValueError(f'{path} is not a {what}{detail}')
@@ -484,6 +488,12 @@ def sniff_format(path: str) -> str:
         return 'pdparams'
     if head.lstrip()[:1] == b'{':
         return 'json'
+    if ext in TORCH_EXTENSIONS or head[:2] == b'PK':
+        raise ValueError(
+            f'{path} is a PyTorch file, not Paddle weights: a timm state '
+            "dict is converted with the 'timm' source (PP-LCNet / "
+            "PP-LCNetV2 converters: '... timm SRC DST'); Paddle sources are "
+            '.pdparams, .pdmodel / .json + .pdiparams or .onnx files')
     raise ValueError(
         f'cannot tell the format of {path}: expected a .pdparams training '
         'file, a .pdmodel / .json + .pdiparams inference model or a '

@@ -354,8 +354,11 @@ _OV_FLOAT_TYPES = ('Multiply', 'Add', 'Subtract', 'Divide', 'MatMul', 'HSwish',
                    'ReduceSum', 'Reshape', 'Transpose')
 
 
-def quantize_openvino(src: str, dst_xml: str, inputs: Sequence[np.ndarray],
-                      float_nodes: Sequence[str]) -> str:
+def quantize_openvino(src: str,
+                      dst_xml: str,
+                      inputs: Sequence[np.ndarray],
+                      float_nodes: Sequence[str],
+                      preset: str = 'mixed') -> str:
     """NNCF post-training quantization of the convolutions (OpenVINO).
 
     Args:
@@ -363,6 +366,11 @@ def quantize_openvino(src: str, dst_xml: str, inputs: Sequence[np.ndarray],
         dst_xml (str): Output ``model.xml`` (+ ``.bin``).
         inputs (Sequence[np.ndarray]): Calibration batches.
         float_nodes (Sequence[str]): ONNX names of convs that stay float.
+        preset (str): NNCF's ``QuantizationPreset``: ``'mixed'``
+            (asymmetric activations, symmetric weights: the scheme of the
+            ONNX Runtime path; the CDLA layout model keeps 97.7 % of its
+            regions instead of 96.2 %) or ``'performance'`` (symmetric
+            activations). Defaults to 'mixed'.
 
     Returns:
         str: ``dst_xml``.
@@ -389,6 +397,7 @@ def quantize_openvino(src: str, dst_xml: str, inputs: Sequence[np.ndarray],
     quantized = nncf.quantize(
         model,
         nncf.Dataset(list(inputs)),
+        preset=nncf.QuantizationPreset(preset),
         subset_size=len(inputs),
         ignored_scope=nncf.IgnoredScope(
             names=ignored, types=list(_OV_FLOAT_TYPES), validate=False))

@@ -235,10 +235,13 @@ def zoo_page(model_index: str, task: str) -> str:
 {usage}
 
 Params are `sum(p.numel())` of the model the config builds (PaddleClas'
-own tables also count BN running statistics); FLOPs are multiply-adds
-of convolutions and linear layers at the input size shown (metafiles
-also list Paddle-style FLOPs, which add BN and pooling as
-`paddle.flops` does). Both are measured by
+own tables also count BN running statistics); for PP-LCNetV2 that is the
+trainable network with its re-parameterizable branches, which
+`switch_to_deploy()` folds into fewer parameters (base: 6.62M, see
+[pplcnetv2.md](../pplcnetv2.md)). FLOPs are multiply-adds of
+convolutions and linear layers of the deployed (folded) network at the
+input size shown (metafiles also list Paddle-style FLOPs, which add BN
+and pooling as `paddle.flops` does). Both are measured by
 `python tools/misc/metafile_complexity.py`. Published results are the
 numbers PaddleClas / PaddleDetection / PP-Structure publish for their
 own Paddle weights; they were not re-measured here (no ImageNet, COCO or

@@ -84,3 +84,23 @@ def test_timm_incomplete_state_dict_lists_missing_keys(tmp_path):
         convert_pplcnet('timm', str(src), str(tmp_path / 'out.pth'))
     assert 'backbone.blocks6.1.se.conv1.conv.weight' in str(err.value)
     assert not (tmp_path / 'out.pth').exists()
+
+
+def test_source_mixed_up_names_the_right_source(tmp_path):
+    """A timm file given as 'paddle' and a Paddle file given as 'timm' (or
+    renamed .pth) say which source reads them, not how to unpickle."""
+    paddle = pytest.importorskip('paddle')
+    timm_file = tmp_path / 'lcnet_050.pth'
+    torch.save(timm.create_model('lcnet_050').state_dict(), timm_file)
+    with pytest.raises(ValueError, match="PyTorch file.*'timm' source"):
+        convert_pplcnet('paddle', str(timm_file), str(tmp_path / 'a.pth'))
+    pdparams = tmp_path / 'lcnet.pdparams'
+    paddle.save({'w': paddle.zeros([2, 2])}, str(pdparams))
+    with pytest.raises(ValueError, match="Paddle file.*'paddle' source"):
+        convert_pplcnet('timm', str(pdparams), str(tmp_path / 'b.pth'))
+    renamed = tmp_path / 'lcnet.pth'
+    renamed.write_bytes(pdparams.read_bytes())
+    with pytest.raises(ValueError, match="loads safely.*'paddle' source") \
+            as info:
+        convert_pplcnet('timm', str(renamed), str(tmp_path / 'c.pth'))
+    assert 'weights_only` set to `False' not in str(info.value)

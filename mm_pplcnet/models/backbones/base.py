@@ -65,6 +65,26 @@ def is_odd_kernel(value) -> bool:
     return is_positive_int(value) and value % 2 == 1
 
 
+def check_flag(name: str, value) -> bool:
+    """Check a switch argument (``norm_eval``, ``with_cp``, ``deploy``...).
+
+    Args:
+        name (str): The argument's name, for the message.
+        value (object): Its value.
+
+    Returns:
+        bool: ``value``.
+
+    Raises:
+        TypeError: ``value`` is not a bool: a string such as ``'no'`` would
+            otherwise count as True.
+    """
+    if not isinstance(value, bool):
+        raise TypeError(f'{name} must be True or False, got {value!r} '
+                        f'({type(value).__name__})')
+    return bool(value)
+
+
 class PaddleBackbone(BaseModule):
     """Base of the PaddleClas backbones (a stem and stages).
 
@@ -102,8 +122,8 @@ class PaddleBackbone(BaseModule):
                                              self._default_strides(), (1, 2))
         self.dilations = self._check_per_stage('dilations', dilations,
                                                [1] * num_stages)
-        self.norm_eval = norm_eval
-        self.with_cp = with_cp
+        self.norm_eval = check_flag('norm_eval', norm_eval)
+        self.with_cp = check_flag('with_cp', with_cp)
 
     def _default_strides(self) -> List[int]:
         """The stride of every stage of ``self.arch``."""

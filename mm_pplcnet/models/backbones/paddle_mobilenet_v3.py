@@ -15,7 +15,7 @@ from mmengine.registry import MODELS
 from torch import nn
 
 from ..layers import HSIGMOID_SLOPE_0_2, InvertedResidual, make_divisible
-from .base import PaddleBackbone, is_odd_kernel, is_positive_int
+from .base import PaddleBackbone, check_flag, is_odd_kernel, is_positive_int
 
 # [kernel_size, mid_channels, out_channels, use_se, act, stride]
 Block = Sequence
@@ -239,7 +239,7 @@ class PaddleMobileNetV3(PaddleBackbone):
             self.stage_blocks.append((start, len(blocks)))
             self.out_channels.append(in_channels)
         self.blocks = nn.Sequential(*blocks)
-        self.with_last_conv = with_last_conv
+        self.with_last_conv = check_flag('with_last_conv', with_last_conv)
         self.last_second_conv = None
         if with_last_conv:
             self.last_channels = make_divisible(last_channels * self.scale)

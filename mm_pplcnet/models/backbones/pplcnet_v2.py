@@ -14,7 +14,7 @@ from mmengine.registry import MODELS
 from torch import nn
 
 from ..layers import RepDepthwiseSeparable, make_divisible
-from .base import PaddleBackbone, is_odd_kernel, is_positive_int
+from .base import PaddleBackbone, check_flag, is_odd_kernel, is_positive_int
 from .pplcnet import PPLCNet
 
 # [kernel_size, out_channels, stride, split_pw, use_rep, use_se,
@@ -160,6 +160,7 @@ class PPLCNetV2(PaddleBackbone):
                 arch, str) else 1.0
         self._setup(scale, arch, out_indices, frozen_stages, strides,
                     dilations, norm_eval, with_cp)
+        deploy = check_flag('deploy', deploy)
         if not is_positive_int(stem_channels):
             raise ValueError('stem_channels must be a positive int, got '
                              f'{stem_channels!r}')

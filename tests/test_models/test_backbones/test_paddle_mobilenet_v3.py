@@ -306,6 +306,8 @@ def test_scale_names_and_any_scale():
     (dict(strides=(2, 2, 2, 3, 2)), 'allowed'),
     (dict(dilations=(1, 1, 1, 0, 1)), 'positive'),
     (dict(dilations=(1, 1, 1, 1.5, 1)), 'positive'),
+    (dict(norm_eval='no'), 'norm_eval must be True or False'),
+    (dict(with_last_conv=None), 'with_last_conv must be'),
 ])
 def test_bad_arguments(kwargs, match):
     with pytest.raises((ValueError, TypeError), match=match):

@@ -126,6 +126,8 @@ def test_any_positive_scale():
     (dict(arch=[[[3, 32, True, False]]]), 'stride'),
     (dict(stem_channels=-5), 'stem_channels'),
     (dict(se_ratio=0), 'SE ratio'),
+    (dict(norm_eval='no'), 'norm_eval must be True or False'),
+    (dict(with_cp=1), 'with_cp must be True or False'),
 ])
 def test_bad_arguments(kwargs, match):
     with pytest.raises((ValueError, TypeError), match=match):

@@ -115,6 +115,8 @@ def test_any_positive_scale_and_custom_table():
     (dict(dilations=(1, 1, 1, 0, 1)), 'positive'),
     (dict(stem_channels=0), 'stem_channels'),
     (dict(se_ratio=0), 'SE ratio'),
+    (dict(norm_eval='no'), 'norm_eval must be True or False'),
+    (dict(deploy='yes'), 'deploy must be True or False'),
 ])
 def test_bad_arguments(kwargs, match):
     with pytest.raises((ValueError, TypeError), match=match):
