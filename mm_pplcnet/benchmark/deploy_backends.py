@@ -256,6 +256,14 @@ class PredictorOnnxRuntimeInt8Backend(_PredictorBackend):
     int8 = True
 
 
+class PredictorOpenVINOInt8Backend(_PredictorBackend):
+    """Predictor on OpenVINO, INT8 (NNCF, calibrated on the image)."""
+    name = 'predictor-openvino-int8'
+    requires = 'openvino'
+    runtime = 'openvino'
+    int8 = True
+
+
 class RapidLayoutBackend(Backend):
     """``rapid_layout``'s own pipeline on the job's image (reference)."""
     name = 'rapid-layout'
@@ -307,5 +315,5 @@ EXTRA_BACKENDS = {
     for cls in (TorchCompileBackend, OnnxRuntimeInt8Backend,
                 OpenVINOInt8Backend, PredictorOnnxRuntimeBackend,
                 PredictorOpenVINOBackend, PredictorOnnxRuntimeInt8Backend,
-                RapidLayoutBackend)
+                PredictorOpenVINOInt8Backend, RapidLayoutBackend)
 }

@@ -150,14 +150,14 @@ def orientation_study(onnx_path: str,
 
 
 def layout_study(onnx_path: str,
-                 pages: int = 16,
+                 pages: int = 48,
                  calib_pages: int = 16,
                  score_thr: float = 0.5) -> List[Dict]:
     """FP32 and INT8 layout regions on rendered 1216 x 1600 pages.
 
     Args:
         onnx_path (str): ``layout_cdla.onnx``.
-        pages (int): Evaluation pages. Defaults to 16.
+        pages (int): Evaluation pages. Defaults to 48.
         calib_pages (int): Calibration pages (other seeds). Defaults to 16.
         score_thr (float): Regions above this score are compared. Defaults
             to 0.5.
@@ -165,7 +165,8 @@ def layout_study(onnx_path: str,
     Returns:
         list[dict]: Per variant the kept fraction of FP32 regions (same
         class, IoU >= 0.9), also when INT8 regions down to ``score_thr -
-        0.1`` may match, and the rendered regions found (IoU >= 0.5).
+        0.1`` may match, the FP32 scores of the regions not kept, and the
+        rendered regions found (IoU >= 0.5).
     """
     rendered = [render_page(s, (1600, 1216)) for s in range(pages)]
     inputs = [layout_input(p) for p, _ in rendered]
@@ -214,5 +215,8 @@ def layout_study(onnx_path: str,
                     fp32_regions=strict['fp32_detections'],
                     kept=strict['kept_fraction'],
                     kept_with_margin=loose['kept_fraction'],
+                    missed_fp32_scores=[
+                        round(v, 3) for v in strict['missed_fp32_scores']
+                    ],
                     rendered_regions_found=found / max(total, 1)))
     return rows

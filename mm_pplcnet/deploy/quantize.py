@@ -432,7 +432,9 @@ def agreement(task: str,
     Returns:
         dict: Classification ``top1_agreement``, ``max_score_diff``;
         detection ``kept_fraction`` (of FP32 detections above
-        ``score_thr``), ``fp32_detections``, ``int8_detections``;
+        ``score_thr``), ``fp32_detections``, ``int8_detections``,
+        ``missed_fp32_scores`` (the FP32 scores of the detections not
+        kept, highest first);
         segmentation ``pixel_agreement`` and ``miou_vs_fp32``.
     """
     if task == 'classification':
@@ -446,21 +448,26 @@ def agreement(task: str,
                     for r, g in zip(ref, got))))
     if task == 'detection':
         kept = total = n_got = 0
+        missed: List[float] = []
         for r, g in zip(ref, got):
             rm, gm = r['scores'] >= score_thr, g['scores'] >= score_thr
             total += int(rm.sum())
             n_got += int(gm.sum())
+            hit = np.zeros(int(rm.sum()), bool)
             if rm.any() and gm.any():
                 iou = _iou(r['boxes'][rm], g['boxes'][gm])
                 iou *= r['labels'][rm][:, None] == g['labels'][gm][None]
-                kept += int((iou.max(1) >= iou_thr).sum())
+                hit = iou.max(1) >= iou_thr
+            kept += int(hit.sum())
+            missed += [float(v) for v in r['scores'][rm][~hit]]
         return dict(
             images=len(ref),
             score_thr=score_thr,
             iou_thr=iou_thr,
             fp32_detections=total,
             int8_detections=n_got,
-            kept_fraction=kept / total if total else 1.0)
+            kept_fraction=kept / total if total else 1.0,
+            missed_fp32_scores=sorted(missed, reverse=True))
     same = total = 0
     ious = []
     for r, g in zip(ref, got):

@@ -78,16 +78,19 @@ def test_end_to_end_rows_need_a_config():
 def test_end_to_end_rows_on_a_config(tmp_path):
     config = CONFIGS / 'picodet' / 'picodet-xs_lcnet_1xb8-24e_toy-coco-192.py'
     jobs = config_jobs(str(config))[:1]
-    rows = _run(
-        jobs, ['predictor-onnxruntime', 'predictor-openvino', 'rapid-layout'])
-    for r in rows[:2]:
+    rows = _run(jobs, [
+        'predictor-onnxruntime', 'predictor-openvino',
+        'predictor-openvino-int8', 'rapid-layout'
+    ])
+    for r in rows[:3]:
         assert r.error is None, r.error
         assert r.info['image'].endswith('page_1216x1600.png')
         assert len(r.times_ms) == 2
+    assert [r.info['precision'] for r in rows[:3]] == ['fp32', 'fp32', 'int8']
     if BACKENDS['rapid-layout'].available():
-        assert rows[2].error is None, rows[2].error
+        assert rows[3].error is None, rows[3].error
     else:
-        assert 'rapid_layout is not installed' in rows[2].error
+        assert 'rapid_layout is not installed' in rows[3].error
 
 
 def test_isa_flags_in_report(tmp_path):

@@ -146,6 +146,18 @@ def test_split_and_agreement():
     assert agreement('detection', ref, moved)['kept_fraction'] == 1.0
     moved = [dict(ref[0], boxes=box + 10)]
     assert agreement('detection', ref, moved)['kept_fraction'] == 0.0
+    # two FP32 regions, the 0.6 one moved: it is the one named as missed
+    two = [
+        dict(
+            boxes=np.concatenate([box, box + 200]),
+            scores=np.array([0.9, 0.6]),
+            labels=np.array([1, 2]))
+    ]
+    got = [dict(two[0], boxes=two[0]['boxes'] + [[0], [20]])]
+    res = agreement('detection', two, got)
+    assert res['kept_fraction'] == 0.5
+    assert res['missed_fp32_scores'] == [0.6]
+    assert agreement('detection', two, two)['missed_fp32_scores'] == []
     a = np.zeros((4, 4), np.int64)
     b = a.copy()
     b[0, 0] = 1

