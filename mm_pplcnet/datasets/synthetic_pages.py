@@ -161,3 +161,36 @@ def turned_pages(
         page, _ = render_page(seed + i, size)
         out += [(turn(page, a), a) for a in TURNS]
     return out
+
+
+def write_pages(out: str,
+                seed: int = 0,
+                count: int = 48,
+                size: Tuple[int, int] = (1600, 1216)) -> int:
+    """Write rendered upright pages as PNG files (``page_<seed>.png``):
+    calibration, fine-tuning or test images for a layout model.
+
+    Args:
+        out (str): Output folder (created).
+        seed (int): First page's seed. Defaults to 0.
+        count (int): Pages. Defaults to 48.
+        size (tuple[int, int]): ``(H, W)`` in pixels. Defaults to 1600 x
+            1216.
+
+    Returns:
+        int: Pages written.
+
+    Raises:
+        ValueError: ``count`` is not positive.
+    """
+    import os
+
+    import cv2
+    if count < 1:
+        raise ValueError(f'count must be positive, got {count}')
+    os.makedirs(out, exist_ok=True)
+    for s in range(seed, seed + count):
+        cv2.imwrite(
+            os.path.join(out, f'page_{s}.png'),
+            render_page(s, size)[0])
+    return count

@@ -35,11 +35,13 @@ FLOAT_BEFORE_STRIDE = 16
 REPORT = 'int8_report.json'
 
 
-def list_images(folder: str) -> List[str]:
+def list_images(folder: str, what: str = 'calibration') -> List[str]:
     """Image files under ``folder`` (recursive, sorted).
 
     Args:
         folder (str): The folder.
+        what (str): What the images are for, in the errors. Defaults to
+            'calibration'.
 
     Returns:
         list[str]: Paths with an image extension.
@@ -49,16 +51,15 @@ def list_images(folder: str) -> List[str]:
         ValueError: It holds no image.
     """
     if not osp.isdir(folder):
-        raise FileNotFoundError(f'calibration folder {folder!r} does not '
-                                'exist')
+        raise FileNotFoundError(f'{what} folder {folder!r} does not exist')
     files = sorted(
         osp.join(root, f) for root, _, names in os.walk(folder) for f in names
         if f.lower().endswith(IMAGE_EXTS))
     if not files:
-        raise ValueError(f'calibration folder {folder!r} holds no images '
-                         f'({", ".join(IMAGE_EXTS)}); put a few dozen '
-                         'images like the ones you will run on in it, or '
-                         'use --calib-dataset')
+        hint = (': put a few dozen images like the ones you will run on in '
+                'it, or use --calib-dataset') if what == 'calibration' else ''
+        raise ValueError(f'{what} folder {folder!r} holds no images '
+                         f'({", ".join(IMAGE_EXTS)}){hint}')
     return files
 
 
@@ -481,6 +482,73 @@ def agreement(task: str,
         images=len(ref),
         pixel_agreement=same / total,
         miou_vs_fp32=float(np.mean(ious)))
+
+
+def row_text(row: Dict) -> str:
+    """One line of a comparison row: ``key value`` pairs, floats to 4
+    decimals.
+
+    Args:
+        row (dict): A row of :func:`compare_folders` or of the INT8 study.
+
+    Returns:
+        str: The line.
+    """
+    return ', '.join(f'{k} {v:.4f}' if isinstance(v, float) else f'{k} {v}'
+                     for k, v in row.items())
+
+
+def compare_folders(reference: str,
+                    folders: Sequence[str],
+                    images: Sequence,
+                    score_thr: float = 0.5,
+                    iou_thr: float = 0.9,
+                    progress: bool = True) -> List[Dict]:
+    """How well deploy folders (e.g. INT8 ones, two calibrations) agree with
+    a reference folder (e.g. the FP32 one) on images.
+
+    Args:
+        reference (str): The reference deploy folder.
+        folders (Sequence[str]): Folders of the same task to compare.
+        images (Sequence): Image files or BGR arrays.
+        score_thr (float): Detections above this count. Defaults to 0.5.
+        iou_thr (float): IoU at which a detection is kept. Defaults to 0.9.
+        progress (bool): Show a progress bar. Defaults to True.
+
+    Returns:
+        list[dict]: Per folder ``folder``, ``precision`` and
+        :func:`agreement`'s numbers.
+
+    Raises:
+        ValueError: A folder's task differs from the reference's, or no
+            images.
+    """
+    from tqdm import tqdm
+
+    from .predictor import Predictor
+    if not images:
+        raise ValueError('no images to compare on')
+    ref = Predictor(reference)
+    runs = [Predictor(f) for f in folders]
+    for f, p in zip(folders, runs):
+        if p.task != ref.task:
+            raise ValueError(f'{f!r} is a {p.task} folder, {reference!r} '
+                             f'a {ref.task} one')
+    results: List[List[Dict]] = [[] for _ in range(len(runs) + 1)]
+    for image in tqdm(images, desc='compare', disable=not progress):
+        img = read_image(image)
+        for out, p in zip(results, [ref] + runs):
+            out.append(p(img))
+    rows = []
+    for f, p, res in zip(folders, runs, results[1:]):
+        extra = dict(score_thr=score_thr, iou_thr=iou_thr) \
+            if ref.task == 'detection' else {}
+        rows.append(
+            dict(
+                folder=f,
+                precision=p.spec['model']['precision'],
+                **agreement(ref.task, results[0], res, **extra)))
+    return rows
 
 
 def dataset_metric(cfg, scope: str, results: Sequence[Dict]) -> Dict:

@@ -255,3 +255,38 @@ def test_deploy_demo(name, folders, tmp_path):
                           timeout=300)
     assert proc.returncode != 0 and 'missing.jpg' in proc.stderr
     assert 'Traceback' not in proc.stderr
+
+
+def test_compare_folders_tool(folders, tmp_path):
+    """tools/analysis/compare_deploy.py: a folder agrees with itself on
+    every detection (same runtime, same input: bit-identical); other
+    tasks and empty image folders are refused."""
+    from mm_pplcnet.datasets import write_pages
+    from mm_pplcnet.deploy.quantize import compare_folders
+    images = tmp_path / 'pages'
+    assert write_pages(str(images), seed=5, count=2, size=(240, 180)) == 2
+    ref = other = folders('picodet', 'openvino')
+    out = run_tool([
+        TOOLS / 'analysis' / 'compare_deploy.py', ref, other, '--images',
+        images, '--score-thr', '0.0', '--out', tmp_path / 'rows.json'
+    ],
+                   cwd=REPO)
+    rows = json.loads((tmp_path / 'rows.json').read_text())
+    assert len(rows) == 1 and rows[0]['fp32_detections'] > 0, out
+    assert rows[0]['kept_fraction'] == 1.0
+    assert rows[0]['int8_detections'] == rows[0]['fp32_detections']
+    assert rows[0]['missed_fp32_scores'] == []
+    with pytest.raises(ValueError, match='is a classification folder'):
+        compare_folders(ref, [folders('classifier', 'onnxruntime')],
+                        [str(images / 'page_5.png')])
+    empty = tmp_path / 'empty'
+    empty.mkdir()
+    proc = subprocess.run([
+        sys.executable,
+        str(TOOLS / 'analysis' / 'compare_deploy.py'), ref, other, '--images',
+        str(empty)
+    ],
+                          capture_output=True,
+                          text=True)
+    assert proc.returncode != 0
+    assert 'image folder' in proc.stderr and 'holds no images' in proc.stderr

@@ -17,6 +17,7 @@ import argparse
 import json
 
 from mm_pplcnet.deploy.int8_study import layout_study, orientation_study
+from mm_pplcnet.deploy.quantize import row_text
 
 
 def main() -> None:
@@ -40,9 +41,7 @@ def main() -> None:
     for model, table in rows.items():
         print(f'\n{model}')
         for row in table:
-            print('  ' + ', '.join(
-                f'{k} {v:.4f}' if isinstance(v, float) else f'{k} {v}'
-                for k, v in row.items()))
+            print('  ' + row_text(row))
     if args.out:
         with open(args.out, 'w') as f:
             json.dump(rows, f, indent=2)
