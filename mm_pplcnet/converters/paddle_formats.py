@@ -159,6 +159,14 @@ def read_pdparams(
     what = 'Paddle .pdparams file (a pickled dict of arrays)'
     _check_nonempty(path, 'Paddle .pdparams file')
     with open(path, 'rb') as f:
+        # torch.save's zip (whatever the name), or a PyTorch file name
+        if f.read(2) == b'PK' or osp.splitext(path)[1].lower() in \
+                TORCH_EXTENSIONS:
+            raise ValueError(
+                f'{path} is a PyTorch checkpoint, not a {what}: a '
+                "timm state dict is converted with the 'timm' source "
+                "('... timm SRC DST')")
+        f.seek(0)
         try:
             if trust_pickle:
                 obj = pickle.load(f, encoding='latin1')
@@ -484,16 +492,16 @@ def sniff_format(path: str) -> str:
         return known[ext]
     with open(path, 'rb') as f:
         head = f.read(64)
-    if head[:1] == b'\x80':
-        return 'pdparams'
-    if head.lstrip()[:1] == b'{':
-        return 'json'
     if ext in TORCH_EXTENSIONS or head[:2] == b'PK':
         raise ValueError(
             f'{path} is a PyTorch file, not Paddle weights: a timm state '
             "dict is converted with the 'timm' source (PP-LCNet / "
             "PP-LCNetV2 converters: '... timm SRC DST'); Paddle sources are "
             '.pdparams, .pdmodel / .json + .pdiparams or .onnx files')
+    if head[:1] == b'\x80':
+        return 'pdparams'
+    if head.lstrip()[:1] == b'{':
+        return 'json'
     raise ValueError(
         f'cannot tell the format of {path}: expected a .pdparams training '
         'file, a .pdmodel / .json + .pdiparams inference model or a '

@@ -1,14 +1,16 @@
 """``tools/deployment/deploy.py``: config + checkpoint -> deploy folder,
 checked end to end against PyTorch ``predict``."""
 import json
+import os
 import os.path as osp
 from typing import Dict, Optional, Sequence
 
 import numpy as np
 
 from .builder import example_images, write_deploy_folder
-from .parity import compare
+from .parity import TiedScoresError, compare
 from .predictor import DEPLOY_JSON, Predictor
+from .quantize import REPORT
 
 
 def check_folder(folder: str,
@@ -77,33 +79,58 @@ def make_deploy_folder(config: str,
 
     Returns:
         dict: The ``deploy.json`` written.
+
+    Raises:
+        ValueError: The check failed (not for tied random-weight scores of
+            a dry run, which skip it), or bad INT8 options or images.
+        FileNotFoundError: A missing config, checkpoint or calibration
+            folder. On any error the files this call wrote are removed.
     """
     from ..benchmark.config_jobs import build_config_model
     if int8 and not (calib or calib_dataset):
         raise ValueError('--int8 needs calibration images: --calib FOLDER '
                          'or --calib-dataset')
     model, cfg, scope = build_config_model(config, checkpoint)
+    if int8 and calib:  # fail on the images before the export
+        from .quantize import list_images
+        list_images(calib)
     spec = write_deploy_folder(
         model, cfg, scope, out, backend, checkpoint=checkpoint, config=config)
-    if check:
-        result = check_folder(out, model, cfg, scope, example_images(2),
-                              checkpoint is None)
-        spec['check'] = dict(against='PyTorch predict', **result)
-        log(f'{out}: Predictor == PyTorch predict on images '
-            f'{result["images"]} (batch {result["batch"]}): '
-            f'{result["diffs"]}')
-    if int8:
-        from .quantize import quantize_folder
-        spec = quantize_folder(
-            out,
-            model,
-            cfg,
-            scope,
-            spec,
-            calib=calib,
-            calib_dataset=calib_dataset,
-            calib_size=calib_size,
-            log=log)
+    if osp.isfile(osp.join(out, REPORT)):  # a previous INT8 folder's
+        os.remove(osp.join(out, REPORT))
+    try:
+        if check:
+            try:
+                result = check_folder(out, model, cfg, scope,
+                                      example_images(2), checkpoint is None)
+                spec['check'] = dict(against='PyTorch predict', **result)
+                log(f'{out}: Predictor == PyTorch predict on images '
+                    f'{result["images"]} (batch {result["batch"]}): '
+                    f'{result["diffs"]}')
+            except TiedScoresError as err:
+                if checkpoint is not None:
+                    raise
+                spec['check'] = dict(skipped=str(err))
+                log(f'{out}: dry run, comparison with PyTorch skipped: '
+                    f'{err}')
+        if int8:
+            from .quantize import quantize_folder
+            spec = quantize_folder(
+                out,
+                model,
+                cfg,
+                scope,
+                spec,
+                calib=calib,
+                calib_dataset=calib_dataset,
+                calib_size=calib_size,
+                log=log)
+    except BaseException:
+        # no half-made folder that loads: remove what this call wrote
+        for name in list(spec['model']['files']) + [DEPLOY_JSON, REPORT]:
+            if osp.isfile(osp.join(out, name)):
+                os.remove(osp.join(out, name))
+        raise
     with open(osp.join(out, DEPLOY_JSON), 'w') as f:
         json.dump(spec, f, indent=2)
     return spec

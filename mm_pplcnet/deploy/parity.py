@@ -10,6 +10,12 @@ from typing import Dict, List, Sequence
 import numpy as np
 
 
+class TiedScoresError(ValueError):
+    """Detections disagree where the reference scores tie (random weights
+    that saturate the scores): their order, and so the kept set, is
+    arbitrary, not a deployment error."""
+
+
 def compare(task: str,
             ref: Sequence[Dict],
             got: Sequence[Dict],
@@ -37,6 +43,7 @@ def compare(task: str,
         list[dict]: Per image the measured differences.
 
     Raises:
+        TiedScoresError: Detections disagree where reference scores tie.
         ValueError: The results disagree (the message says where).
     """
     if len(ref) != len(got):
@@ -53,10 +60,17 @@ def compare(task: str,
         elif task == 'detection':
             if len(r['labels']) != len(g['labels']) or not np.array_equal(
                     r['labels'], g['labels']):
-                raise ValueError(
-                    f'{where}: {len(g["labels"])} detections vs '
-                    f'{len(r["labels"])}, labels {g["labels"][:10]} vs '
-                    f'{r["labels"][:10]}')
+                msg = (f'{where}: {len(g["labels"])} detections vs '
+                       f'{len(r["labels"])}, labels {g["labels"][:10]} vs '
+                       f'{r["labels"][:10]}')
+                tied = len(r['scores']) - len(np.unique(r['scores']))
+                if tied:
+                    raise TiedScoresError(
+                        f'{msg}; {tied} of the {len(r["scores"])} reference '
+                        'scores tie (random weights saturate them), so '
+                        'which tied detections are kept is arbitrary: '
+                        'check with a trained checkpoint')
+                raise ValueError(msg)
             box = float(np.abs(r['boxes'] - g['boxes']).max(initial=0))
             score = float(np.abs(r['scores'] - g['scores']).max(initial=0))
             limit = max(box_tol,

@@ -284,7 +284,14 @@ class Predictor:
 
         Returns:
             list[dict]: One result per image (see :meth:`postprocess`).
+
+        Raises:
+            ValueError: No images, or an image that cannot be decoded.
+            FileNotFoundError: An image file does not exist.
         """
+        if not images:
+            raise ValueError('no images given: pass an image file or array, '
+                             'or a non-empty list of them')
         items = self.preprocess(images)
         return self.postprocess(items, self.forward(items))
 
@@ -296,8 +303,14 @@ class Predictor:
 
         Returns:
             dict | list[dict]: See :meth:`postprocess`.
+
+        Raises:
+            TypeError: ``images`` is neither an image nor a list of them.
         """
         if isinstance(images,
                       (str, np.ndarray)) or hasattr(images, '__fspath__'):
             return self.predict([images])[0]
+        if not isinstance(images, (list, tuple)):
+            raise TypeError('expected an image path or array, or a list of '
+                            f'them, got {type(images).__name__}')
         return self.predict(list(images))

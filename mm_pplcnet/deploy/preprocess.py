@@ -51,6 +51,9 @@ def read_image(image: ImageInput) -> np.ndarray:
     """
     if isinstance(image, (str, bytes)) or hasattr(image, '__fspath__'):
         path = str(image)
+        if osp.isdir(path):
+            raise ValueError(f'{path!r} is a folder, not an image file: pass '
+                             'its image files (a list of paths)')
         if not osp.isfile(path):
             raise FileNotFoundError(f'image file {path!r} does not exist')
         data = np.fromfile(path, dtype=np.uint8)

@@ -706,6 +706,13 @@ def quantize_folder(out: str,
             int8=dataset_metric(cfg, scope, int8_all))
     with open(osp.join(out, REPORT), 'w') as f:
         json.dump(report, f, indent=2)
-    log(f'INT8 against FP32: {report["agreement_with_fp32"]}')
+    shown = dict(report['agreement_with_fp32'])
+    missed = shown.pop('missed_fp32_scores', None)
+    if missed:
+        shown['missed'] = f'{len(missed)} (FP32 scores in {REPORT})'
+    where = ('held-out images' if report['evaluation']['held_out'] else
+             'the calibration images themselves (the folder has fewer than '
+             'twice --calib-size images: not held out)')
+    log(f'INT8 against FP32 on {where}: {row_text(shown)}')
     spec['int8_report'] = REPORT
     return spec

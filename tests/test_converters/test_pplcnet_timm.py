@@ -104,3 +104,16 @@ def test_source_mixed_up_names_the_right_source(tmp_path):
             as info:
         convert_pplcnet('timm', str(renamed), str(tmp_path / 'c.pth'))
     assert 'weights_only` set to `False' not in str(info.value)
+    # a zip checkpoint named .pdparams, an old-format .pth to the V2 tool
+    zipped = tmp_path / 'zipped.pdparams'
+    zipped.write_bytes(timm_file.read_bytes())
+    with pytest.raises(ValueError, match="PyTorch checkpoint.*'timm'"):
+        convert_pplcnet('paddle', str(zipped), str(tmp_path / 'd.pth'))
+    from mm_pplcnet.converters import convert_pplcnetv2
+    old = tmp_path / 'v2.pth'
+    torch.save(
+        timm.create_model('lcnetv2_small').state_dict(),
+        old,
+        _use_new_zipfile_serialization=False)
+    with pytest.raises(ValueError, match="PyTorch checkpoint.*'timm'"):
+        convert_pplcnetv2('paddle', str(old), str(tmp_path / 'e.pth'))

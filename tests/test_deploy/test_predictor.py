@@ -166,6 +166,24 @@ def test_bad_inputs(folders, tmp_path):
         predictor(str(bad))
     with pytest.raises(ValueError, match=r'\(H, W, 3\) uint8'):
         predictor(np.zeros((10, 10), np.uint8))
+    with pytest.raises(ValueError, match='no images given'):
+        predictor([])
+    with pytest.raises(TypeError, match='got NoneType'):
+        predictor(None)
+    with pytest.raises(ValueError, match='is a folder, not an image file'):
+        predictor(str(tmp_path))
+    # the demo refuses an output it cannot write before running anything
+    proc = subprocess.run([
+        sys.executable,
+        str(TOOLS / 'demo' / 'deploy_demo.py'),
+        str(folder),
+        str(bad), '--out',
+        str(tmp_path / 'result.xyz')
+    ],
+                          capture_output=True,
+                          text=True)
+    assert proc.returncode == 2 and 'cannot write that file type' in \
+        proc.stderr
     # a model file from elsewhere
     with open(folder / 'model.onnx', 'ab') as f:
         f.write(b'\0')
@@ -290,3 +308,19 @@ def test_compare_folders_tool(folders, tmp_path):
                           text=True)
     assert proc.returncode != 0
     assert 'image folder' in proc.stderr and 'holds no images' in proc.stderr
+
+
+def test_tied_scores_are_named_not_a_mismatch():
+    """Random weights can saturate every score: a disagreement among tied
+    detections is reported as such (a dry run skips it), any other as a
+    mismatch."""
+    from mm_pplcnet.deploy.parity import TiedScoresError, compare
+    boxes = np.array([[0, 0, 10, 10], [5, 5, 20, 20]], np.float32)
+    ref = [dict(boxes=boxes, scores=np.ones(2), labels=np.array([0, 1]))]
+    got = [dict(ref[0], labels=np.array([1, 0]))]
+    with pytest.raises(TiedScoresError, match='2 reference scores tie'):
+        compare('detection', ref, got)
+    ref[0]['scores'] = np.array([0.9, 0.8])
+    with pytest.raises(ValueError, match='labels') as info:
+        compare('detection', ref, got)
+    assert not isinstance(info.value, TiedScoresError)

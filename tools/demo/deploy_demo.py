@@ -31,6 +31,9 @@ def main() -> None:
     parser.add_argument('--score-thr', type=float, default=0.3)
     parser.add_argument('--threads', type=int)
     args = parser.parse_args()
+    if not cv2.haveImageWriter(args.out):
+        parser.error(f'--out {args.out!r}: OpenCV cannot write that file '
+                     'type; name a .jpg or .png file')
     try:
         predictor = Predictor(args.folder, threads=args.threads)
         image = read_image(args.image)
@@ -66,7 +69,11 @@ def main() -> None:
                           predictor.spec.get('palette') or [], args.score_thr)
     if osp.dirname(args.out):
         os.makedirs(osp.dirname(args.out), exist_ok=True)
-    if not cv2.imwrite(args.out, drawing):
+    try:
+        written = cv2.imwrite(args.out, drawing)
+    except cv2.error:
+        written = False
+    if not written:
         raise SystemExit(f'error: could not write {args.out!r} (unknown '
                          'extension or folder not writable)')
     print(f'wrote {args.out}')

@@ -18,6 +18,7 @@ to it (int8_report.json). Without CKPT the weights are random (dry run).
 import argparse
 
 from mm_pplcnet.deploy.make import make_deploy_folder
+from mm_pplcnet.utils.checkpoint import CheckpointError
 
 
 def main() -> None:
@@ -39,7 +40,13 @@ def main() -> None:
         '--calib-dataset',
         action='store_true',
         help="calibrate on the config's test dataset")
-    parser.add_argument('--calib-size', type=int, default=64)
+    parser.add_argument(
+        '--calib-size',
+        type=int,
+        default=64,
+        help='calibration images, and as many others held out for the '
+        'report (default 64; with fewer than twice as many images the '
+        'report is on the calibration images, and says so)')
     parser.add_argument(
         '--no-check',
         action='store_true',
@@ -47,6 +54,8 @@ def main() -> None:
     args = parser.parse_args()
     if (args.calib or args.calib_dataset) and not args.int8:
         parser.error('--calib / --calib-dataset only go with --int8')
+    if args.calib_size < 1:
+        parser.error(f'--calib-size must be at least 1, got {args.calib_size}')
     try:
         spec = make_deploy_folder(
             args.config,
@@ -58,7 +67,7 @@ def main() -> None:
             calib_dataset=args.calib_dataset,
             calib_size=args.calib_size,
             check=not args.no_check)
-    except (FileNotFoundError, ValueError) as err:
+    except (OSError, ValueError, CheckpointError) as err:
         raise SystemExit(f'error: {err}')
     print(f'wrote {args.out}: {spec["task"]}, {spec["backend"]}, '
           f'{spec["model"]["precision"]}, files '
