@@ -520,8 +520,8 @@ def compare_folders(reference: str,
         :func:`agreement`'s numbers.
 
     Raises:
-        ValueError: A folder's task differs from the reference's, or no
-            images.
+        ValueError: A folder's task or classes differ from the
+            reference's, or no images.
     """
     from tqdm import tqdm
 
@@ -534,6 +534,9 @@ def compare_folders(reference: str,
         if p.task != ref.task:
             raise ValueError(f'{f!r} is a {p.task} folder, {reference!r} '
                              f'a {ref.task} one')
+        if p.classes != ref.classes:
+            raise ValueError(f'{f!r} and {reference!r} name different '
+                             'classes: they are not the same model')
     results: List[List[Dict]] = [[] for _ in range(len(runs) + 1)]
     for image in tqdm(images, desc='compare', disable=not progress):
         img = read_image(image)

@@ -283,6 +283,7 @@ def test_compare_folders_tool(folders, tmp_path):
     from mm_pplcnet.deploy.quantize import compare_folders
     images = tmp_path / 'pages'
     assert write_pages(str(images), seed=5, count=2, size=(240, 180)) == 2
+    import shutil
     ref = other = folders('picodet', 'openvino')
     out = run_tool([
         TOOLS / 'analysis' / 'compare_deploy.py', ref, other, '--images',
@@ -297,6 +298,13 @@ def test_compare_folders_tool(folders, tmp_path):
     with pytest.raises(ValueError, match='is a classification folder'):
         compare_folders(ref, [folders('classifier', 'onnxruntime')],
                         [str(images / 'page_5.png')])
+    renamed = tmp_path / 'renamed'
+    shutil.copytree(ref, renamed)
+    spec = json.loads((renamed / 'deploy.json').read_text())
+    spec['classes'] = ['a'] * len(spec['classes'])
+    (renamed / 'deploy.json').write_text(json.dumps(spec))
+    with pytest.raises(ValueError, match='name different classes'):
+        compare_folders(ref, [str(renamed)], [str(images / 'page_5.png')])
     empty = tmp_path / 'empty'
     empty.mkdir()
     proc = subprocess.run([

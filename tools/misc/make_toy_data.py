@@ -25,7 +25,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('kind', choices=sorted(MAKERS), help='task')
     parser.add_argument('out', help='output folder')
-    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument(
+        '--seed',
+        type=int,
+        default=0,
+        help='random seed (pages: the first page, page_<seed>.png; keep '
+        'calibration and test seeds apart)')
     parser.add_argument(
         '--count', type=int, default=48, help='pages (pages only)')
     args = parser.parse_args()
