@@ -120,8 +120,9 @@ def load_torch_state_dict(src: str) -> Dict[str, torch.Tensor]:
     what = 'PyTorch state dict (.pth / .bin / .safetensors)'
     if osp.getsize(path) == 0:
         raise ValueError(f'{path} is empty (0 bytes), not a {what}')
+    from .paddle_formats import PADDLE_FORMAT_OF_EXT
     ext = osp.splitext(path)[1].lower()
-    if ext in ('.pdparams', '.pdmodel', '.pdiparams', '.json', '.onnx'):
+    if ext in PADDLE_FORMAT_OF_EXT:
         raise ValueError(
             f'{path} is a Paddle file ({ext}), not a {what}: convert it with '
             "the 'paddle' source ('... paddle SRC DST')")

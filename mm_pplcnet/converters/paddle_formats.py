@@ -122,6 +122,21 @@ class PaddleParams:
 
 # PyTorch checkpoints (torch.save writes a zip: b'PK' first)
 TORCH_EXTENSIONS = ('.pth', '.pt', '.bin', '.ckpt', '.safetensors')
+# Paddle files by extension: the format each one is read as
+PADDLE_FORMAT_OF_EXT = {
+    '.pdparams': 'pdparams',
+    '.pdmodel': 'pdmodel',
+    '.json': 'json',
+    '.onnx': 'onnx',
+    '.pdiparams': 'pdiparams'
+}
+
+
+def is_torch_file(path: str, head: bytes) -> bool:
+    """Whether a file is a PyTorch checkpoint, by its name or its first
+    bytes (``head``: ``torch.save``'s zip starts with ``PK``)."""
+    return (osp.splitext(path)[1].lower() in TORCH_EXTENSIONS
+            or head[:2] == b'PK')
 
 
 def _bad(path: str, what: str, err: Optional[BaseException] = None):
@@ -160,8 +175,7 @@ def read_pdparams(
     _check_nonempty(path, 'Paddle .pdparams file')
     with open(path, 'rb') as f:
         # torch.save's zip (whatever the name), or a PyTorch file name
-        if f.read(2) == b'PK' or osp.splitext(path)[1].lower() in \
-                TORCH_EXTENSIONS:
+        if is_torch_file(path, f.read(2)):
             raise ValueError(
                 f'{path} is a PyTorch checkpoint, not a {what}: a '
                 "timm state dict is converted with the 'timm' source "
@@ -481,18 +495,11 @@ def sniff_format(path: str) -> str:
         return sniff_format(found[0])
     _check_nonempty(path, 'weights file')
     ext = osp.splitext(path)[1].lower()
-    known = {
-        '.pdparams': 'pdparams',
-        '.pdmodel': 'pdmodel',
-        '.json': 'json',
-        '.onnx': 'onnx',
-        '.pdiparams': 'pdiparams'
-    }
-    if ext in known:
-        return known[ext]
+    if ext in PADDLE_FORMAT_OF_EXT:
+        return PADDLE_FORMAT_OF_EXT[ext]
     with open(path, 'rb') as f:
         head = f.read(64)
-    if ext in TORCH_EXTENSIONS or head[:2] == b'PK':
+    if is_torch_file(path, head):
         raise ValueError(
             f'{path} is a PyTorch file, not Paddle weights: a timm state '
             "dict is converted with the 'timm' source (PP-LCNet / "

@@ -10,7 +10,7 @@ import numpy as np
 from .builder import example_images, write_deploy_folder
 from .parity import TiedScoresError, compare
 from .predictor import DEPLOY_JSON, Predictor
-from .quantize import REPORT
+from .quantize import REPORT, list_images, quantize_folder
 
 
 def check_folder(folder: str,
@@ -92,7 +92,6 @@ def make_deploy_folder(config: str,
                          'or --calib-dataset')
     model, cfg, scope = build_config_model(config, checkpoint)
     if int8 and calib:  # fail on the images before the export
-        from .quantize import list_images
         list_images(calib)
     spec = write_deploy_folder(
         model, cfg, scope, out, backend, checkpoint=checkpoint, config=config)
@@ -114,7 +113,6 @@ def make_deploy_folder(config: str,
                 log(f'{out}: dry run, comparison with PyTorch skipped: '
                     f'{err}')
         if int8:
-            from .quantize import quantize_folder
             spec = quantize_folder(
                 out,
                 model,
